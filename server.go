@@ -1,0 +1,5 @@
+//go:generate go tool gqlgen generate
+
+package main
+
+func main() {}

@@ -1,0 +1,90 @@
+package store
+
+import "time"
+
+// Segment is a group of shoppers filled by hand (a manual segment).
+type Segment struct {
+	ID          string // UUID
+	Name        string
+	Description string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// ShopperProfile is the segmentation side of one registered customer.
+type ShopperProfile struct {
+	ID         string // UUID
+	CustomerID int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Customer is a registered customer as the commerce platform has it.
+type Customer struct {
+	ID              int64
+	Email           string
+	FirstName       string
+	LastName        string
+	Company         string
+	Phone           string
+	CustomerGroupID int64 // 0: no group
+	OrderCount      int
+	ChannelIDs      []int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Redemption types and statuses of promotions, as the reference spells them.
+const (
+	RedemptionAutomatic = "AUTOMATIC"
+	RedemptionCoupon    = "COUPON"
+
+	StatusEnabled  = "ENABLED"
+	StatusDisabled = "DISABLED"
+	StatusInvalid  = "INVALID"
+)
+
+// Promotion is a discount and the customers it targets.
+type Promotion struct {
+	ID             int64
+	Name           string
+	DisplayName    string
+	RedemptionType string
+	Status         string
+	StartsAt       time.Time
+	EndsAt         *time.Time // nil: never ends
+	ChannelIDs     []int64    // empty: every channel
+	CurrencyCode   string
+	MaxUses        *int // nil: no limit
+	CurrentUses    int
+	Customer       Targeting
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Targeting is the reference's `customer` object of a promotion.
+type Targeting struct {
+	GroupIDs          []int64    `json:"group_ids"`
+	ExcludedGroupIDs  []int64    `json:"excluded_group_ids"`
+	MinimumOrderCount int        `json:"minimum_order_count"`
+	Segments          *Condition `json:"segments"`
+}
+
+// Condition is a boolean expression over segment membership; exactly one
+// field is set. Its JSON form is the reference's.
+type Condition struct {
+	ID  []string    `json:"id,omitempty"`
+	Not *Condition  `json:"not,omitempty"`
+	And []Condition `json:"and,omitempty"`
+	Or  []Condition `json:"or,omitempty"`
+}
+
+// Membership puts one shopper profile in one segment.
+type Membership struct {
+	SegmentID string `json:"segment_id"`
+	ProfileID string `json:"shopper_profile_id"`
+}
+
+// Node is any domain object the graph can fetch again by its global id:
+// *Segment, *ShopperProfile, *Customer or *Promotion.
+type Node interface{}
