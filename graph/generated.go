@@ -1793,6 +1793,8 @@ enum UserErrorCode {
   DUPLICATE_NAME
   "The customer already has a shopper profile."
   DUPLICATE_PROFILE
+  "Another customer already has this email (letter case ignored)."
+  DUPLICATE_EMAIL
   "The same id or name appears twice in one call."
   DUPLICATE_INPUT
   "A store limit would be passed: 1000 segments, or 1000 segments per shopper."

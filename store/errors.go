@@ -14,6 +14,7 @@ const (
 	CodeNotFound         Code = "NOT_FOUND"
 	CodeDuplicateName    Code = "DUPLICATE_NAME"
 	CodeDuplicateProfile Code = "DUPLICATE_PROFILE"
+	CodeDuplicateEmail   Code = "DUPLICATE_EMAIL"
 	CodeDuplicateInput   Code = "DUPLICATE_INPUT"
 	CodeLimitExceeded    Code = "LIMIT_EXCEEDED"
 	CodeInvalidInput     Code = "INVALID_INPUT"

@@ -298,6 +298,8 @@ const (
 	UserErrorCodeDuplicateName UserErrorCode = "DUPLICATE_NAME"
 	// The customer already has a shopper profile.
 	UserErrorCodeDuplicateProfile UserErrorCode = "DUPLICATE_PROFILE"
+	// Another customer already has this email (letter case ignored).
+	UserErrorCodeDuplicateEmail UserErrorCode = "DUPLICATE_EMAIL"
 	// The same id or name appears twice in one call.
 	UserErrorCodeDuplicateInput UserErrorCode = "DUPLICATE_INPUT"
 	// A store limit would be passed: 1000 segments, or 1000 segments per shopper.
@@ -312,6 +314,7 @@ var AllUserErrorCode = []UserErrorCode{
 	UserErrorCodeNotFound,
 	UserErrorCodeDuplicateName,
 	UserErrorCodeDuplicateProfile,
+	UserErrorCodeDuplicateEmail,
 	UserErrorCodeDuplicateInput,
 	UserErrorCodeLimitExceeded,
 	UserErrorCodeInvalidInput,
@@ -320,7 +323,7 @@ var AllUserErrorCode = []UserErrorCode{
 
 func (e UserErrorCode) IsValid() bool {
 	switch e {
-	case UserErrorCodeNotFound, UserErrorCodeDuplicateName, UserErrorCodeDuplicateProfile, UserErrorCodeDuplicateInput, UserErrorCodeLimitExceeded, UserErrorCodeInvalidInput, UserErrorCodeTooManyItems:
+	case UserErrorCodeNotFound, UserErrorCodeDuplicateName, UserErrorCodeDuplicateProfile, UserErrorCodeDuplicateEmail, UserErrorCodeDuplicateInput, UserErrorCodeLimitExceeded, UserErrorCodeInvalidInput, UserErrorCodeTooManyItems:
 		return true
 	}
 	return false
