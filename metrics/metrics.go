@@ -1,0 +1,65 @@
+// Package metrics holds segql's Prometheus collectors, all named segql_*,
+// on a registry of their own so tests and several servers in one process
+// never share counters.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are one server's collectors.
+type Metrics struct {
+	Registry        *prometheus.Registry
+	HTTPRequests    *prometheus.CounterVec
+	HTTPDuration    *prometheus.HistogramVec
+	StoreQueries    *prometheus.CounterVec
+	StoreDuration   *prometheus.HistogramVec
+	LoaderBatchSize *prometheus.HistogramVec
+}
+
+// New registers segql's collectors, and the Go and process ones, on a new registry.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "segql_http_requests_total",
+			Help: "HTTP requests answered, by path and status code.",
+		}, []string{"path", "code"}),
+		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "segql_http_request_duration_seconds",
+			Help:    "Time to answer an HTTP request, by path.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"path"}),
+		StoreQueries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "segql_store_queries_total",
+			Help: "Store round trips, by store operation.",
+		}, []string{"operation"}),
+		StoreDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "segql_store_query_duration_seconds",
+			Help:    "Time of a store round trip, by store operation.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+		}, []string{"operation"}),
+		LoaderBatchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "segql_loader_batch_size",
+			Help:    "Keys per dataloader batch, by loader.",
+			Buckets: []float64{1, 2, 5, 10, 25, 50, 100, 250, 500, 1000},
+		}, []string{"loader"}),
+	}
+	m.Registry.MustRegister(m.HTTPRequests, m.HTTPDuration, m.StoreQueries, m.StoreDuration, m.LoaderBatchSize,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
+}
+
+// ObserveBatch records a dataloader batch's size.
+func (m *Metrics) ObserveBatch(loader string, size int) {
+	m.LoaderBatchSize.WithLabelValues(loader).Observe(float64(size))
+}

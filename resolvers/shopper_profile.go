@@ -1,0 +1,43 @@
+package resolvers
+
+import (
+	"context"
+
+	"github.com/segql/segql/graph"
+	"github.com/segql/segql/loaders"
+	"github.com/segql/segql/resolvers/page"
+	"github.com/segql/segql/store"
+)
+
+type shopperProfileResolver struct{ *Resolver }
+
+var _ graph.ShopperProfileResolver = (*shopperProfileResolver)(nil)
+
+func (r *shopperProfileResolver) ID(ctx context.Context, obj *store.ShopperProfile) (string, error) {
+	return globalID(typeShopperProfile, obj.ID), nil
+}
+
+func (r *shopperProfileResolver) UUID(ctx context.Context, obj *store.ShopperProfile) (string, error) {
+	return obj.ID, nil
+}
+
+func (r *shopperProfileResolver) Customer(ctx context.Context, obj *store.ShopperProfile) (*store.Customer, error) {
+	return loaders.Find(ctx, loaders.For(ctx).CustomerByID, obj.CustomerID)
+}
+
+func (r *shopperProfileResolver) Segments(ctx context.Context, obj *store.ShopperProfile, first *int, after *string, last *int, before *string) (*page.SegmentConnection, error) {
+	l := loaders.For(ctx)
+	return edgeList(ctx, obj.ID, page.Args{First: first, After: after, Last: last, Before: before},
+		l.ProfileSegments, l.ProfileSegmentCount, segmentKey)
+}
+
+func (r *shopperProfileResolver) EligiblePromotions(ctx context.Context, obj *store.ShopperProfile, channelID *int64) ([]*store.Promotion, error) {
+	customer, err := loaders.Find(ctx, loaders.For(ctx).CustomerByID, obj.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	if customer == nil {
+		customer = &store.Customer{ID: obj.CustomerID}
+	}
+	return r.eligiblePromotions(ctx, customer, obj, channelOr(channelID, nil))
+}
