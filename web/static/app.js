@@ -1,0 +1,40 @@
+// Starts GraphiQL in the page segql serves at /. The page has no inline
+// script (its Content-Security-Policy forbids them): the GraphQL endpoint
+// comes from the root element's data-endpoint attribute.
+(function () {
+  'use strict';
+
+  var root = document.getElementById('graphiql');
+  if (!root) {
+    return;
+  }
+  var endpoint = root.getAttribute('data-endpoint') || '/graphql';
+
+  function showError(message) {
+    root.textContent = '';
+    var p = document.createElement('p');
+    p.className = 'segql-error';
+    p.textContent = message;
+    root.appendChild(p);
+  }
+
+  if (typeof window.React === 'undefined' || typeof window.ReactDOM === 'undefined' || typeof window.GraphiQL === 'undefined') {
+    var where = root.getAttribute('data-cdn') === 'true'
+      ? 'from the CDN (is it reachable from this browser?)'
+      : 'from this server';
+    showError('GraphiQL could not load its scripts ' + where + '. The GraphQL endpoint is ' + endpoint + '.');
+    return;
+  }
+
+  var fetcher = window.GraphiQL.createFetcher({
+    url: new URL(endpoint, window.location.href).toString(),
+  });
+
+  window.ReactDOM.createRoot(root).render(
+    window.React.createElement(window.GraphiQL, {
+      fetcher: fetcher,
+      defaultEditorToolsVisibility: true,
+      shouldPersistHeaders: false,
+    })
+  );
+})();
