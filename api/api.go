@@ -1,0 +1,115 @@
+// Package api assembles segql's HTTP handler: GraphQL at /graphql, the
+// GraphiQL page at /, health at /healthz and /readyz, metrics at /metrics.
+// Tests build it exactly as `segql serve` does.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/segql/segql/auth"
+	"github.com/segql/segql/graph"
+	"github.com/segql/segql/loaders"
+	"github.com/segql/segql/metrics"
+	"github.com/segql/segql/resolvers"
+	"github.com/segql/segql/store"
+	"github.com/segql/segql/web"
+)
+
+// Options configure the handler. Zero values take the defaults below.
+type Options struct {
+	Store    store.Store
+	Logger   *slog.Logger
+	Metrics  *metrics.Metrics // nil: a fresh registry
+	GraphiQL bool             // serve the GraphiQL page at /
+	Loaders  loaders.Options
+	Limits   resolvers.Limits
+	// Customers verifies storefront customer tokens; nil: every request is a guest viewer.
+	Customers *auth.Verifier
+	// RequestTimeout bounds one request's work; its expiry cancels store calls.
+	RequestTimeout time.Duration
+	// QueryCacheSize is how many parsed queries and persisted queries are kept.
+	QueryCacheSize int
+	// Draining, when it reports true, turns /readyz to 503 before shutdown.
+	Draining func() bool
+	// Now is the clock eligibility is judged by; nil: time.Now.
+	Now func() time.Time
+}
+
+// Defaults of Options.
+const (
+	DefaultRequestTimeout = 10 * time.Second
+	DefaultQueryCacheSize = 1000
+	DefaultBatchWait      = time.Millisecond
+	DefaultMaxBatch       = 1000
+)
+
+// New builds segql's HTTP handler.
+func New(ctx context.Context, o Options) (http.Handler, error) {
+	if o.Store == nil {
+		return nil, errors.New("api: a store is required")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New()
+	}
+	if o.Limits == (resolvers.Limits{}) {
+		o.Limits = resolvers.DefaultLimits
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = DefaultRequestTimeout
+	}
+	if o.QueryCacheSize <= 0 {
+		o.QueryCacheSize = DefaultQueryCacheSize
+	}
+	if o.Loaders.MaxBatch <= 0 {
+		o.Loaders.MaxBatch = DefaultMaxBatch
+	}
+	if o.Loaders.ObserveBatch == nil {
+		o.Loaders.ObserveBatch = o.Metrics.ObserveBatch
+	}
+	counted := o.Metrics.WrapStore(o.Store)
+
+	res := resolvers.New(counted, o.Limits)
+	if o.Now != nil {
+		res.Now = o.Now
+	}
+	gql := handler.New(graph.NewExecutableSchema(res.Config()))
+	gql.AddTransport(transport.GET{})
+	gql.AddTransport(transport.POST{})
+	gql.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
+	gql.Use(extension.Introspection{})
+	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.QueryCacheSize)})
+	gql.SetErrorPresenter(presentError(o.Logger))
+	gql.SetRecoverFunc(recoverPanic(o.Logger))
+
+	var graphqlHandler http.Handler = gql
+	graphqlHandler = loaders.Middleware(counted, o.Loaders, graphqlHandler)
+	graphqlHandler = principal(o.Customers, o.Logger, graphqlHandler)
+	graphqlHandler = onlyJSON(graphqlHandler)
+	graphqlHandler = timeout(o.RequestTimeout, graphqlHandler)
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graphqlHandler)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("GET /readyz", ready(o.Store, o.Draining, o.Logger))
+	mux.Handle("GET /metrics", o.Metrics.Handler())
+	if o.GraphiQL {
+		mux.Handle("/", web.Handler(o.Logger, "/graphql"))
+	}
+	return instrument(o.Metrics, mux), nil
+}
