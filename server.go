@@ -1,5 +1,265 @@
 //go:generate go tool gqlgen generate
 
+// Command segql serves customer-segmentation data as one GraphQL graph.
+//
+//	segql serve   [--addr 127.0.0.1:8080] [--store segql.db] [--demo]
+//	segql import  [--store segql.db] DIR
+//	segql migrate [--store segql.db]
 package main
 
-func main() {}
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/segql/segql/api"
+	"github.com/segql/segql/auth"
+	"github.com/segql/segql/demo"
+	"github.com/segql/segql/importer"
+	"github.com/segql/segql/loaders"
+	"github.com/segql/segql/resolvers"
+	"github.com/segql/segql/store"
+	"github.com/segql/segql/store/sqlite"
+)
+
+const usage = `segql: a GraphQL gateway over customer-segmentation data
+
+usage:
+  segql serve   [flags]       serve GraphQL (see segql serve -h)
+  segql import  [flags] DIR   load customers.jsonl, segments.jsonl, shopper_profiles.jsonl,
+                              memberships.jsonl and promotions.jsonl from DIR in one transaction
+  segql migrate [flags]       create or upgrade the store's schema
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(ctx, logger, os.Args[2:])
+	case "import":
+		err = runImport(ctx, os.Args[2:])
+	case "migrate":
+		err = migrate(ctx, os.Args[2:])
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "segql: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "segql %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
+
+func logLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(os.Getenv("SEGQL_LOG_LEVEL"))); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// env returns the environment variable's value, or def when it is unset.
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	d, err := time.ParseDuration(os.Getenv(name))
+	if err != nil {
+		return def
+	}
+	return d
+}
+
+func storeFlag(fs *flag.FlagSet) *string {
+	return fs.String("store", env("SEGQL_STORE", "segql.db"), "store: an SQLite file path (env SEGQL_STORE)")
+}
+
+// openStore opens the store a --store value names and applies migrations.
+func openStore(ctx context.Context, spec string) (store.Store, error) {
+	if strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://") {
+		return nil, errors.New("PostgreSQL stores are not supported yet; give an SQLite file path")
+	}
+	return sqlite.Open(ctx, strings.TrimPrefix(spec, "sqlite://"))
+}
+
+func serve(ctx context.Context, logger *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", env("SEGQL_ADDR", "127.0.0.1:8080"), "listen address (env SEGQL_ADDR)")
+	storeSpec := storeFlag(fs)
+	seed := fs.Bool("demo", env("SEGQL_DEMO", "") == "true", "seed demo data into an empty store, serve GraphiQL and print a demo customer token (env SEGQL_DEMO=true)")
+	graphiql := fs.Bool("graphiql", env("SEGQL_GRAPHIQL", "") == "true", "serve GraphiQL at / (always on with --demo; env SEGQL_GRAPHIQL=true)")
+	jwtSecret := fs.String("jwt-secret", env("SEGQL_JWT_SECRET", ""), "HS256 secret of storefront customer tokens (env SEGQL_JWT_SECRET)")
+	batchWait := fs.Duration("batch-wait", envDuration("SEGQL_BATCH_WAIT", api.DefaultBatchWait), "how long a dataloader gathers keys before one store call (env SEGQL_BATCH_WAIT)")
+	maxMembers := fs.Int("max-membership-batch", resolvers.DefaultLimits.MaxMembershipItems, "profiles per addShopperProfilesToSegment call")
+	reqTimeout := fs.Duration("request-timeout", envDuration("SEGQL_REQUEST_TIMEOUT", api.DefaultRequestTimeout), "time limit of one request (env SEGQL_REQUEST_TIMEOUT)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	s, err := openStore(ctx, *storeSpec)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", *storeSpec, err)
+	}
+	defer s.Close()
+	if *seed {
+		if err := seedDemo(ctx, logger, s); err != nil {
+			return err
+		}
+	}
+	verifier, err := customerVerifier(logger, *jwtSecret, *seed)
+	if err != nil {
+		return err
+	}
+
+	var draining atomic.Bool
+	limits := resolvers.DefaultLimits
+	limits.MaxMembershipItems = *maxMembers
+	h, err := api.New(ctx, api.Options{
+		Store:          s,
+		Logger:         logger,
+		GraphiQL:       *graphiql || *seed,
+		Loaders:        loaders.Options{Wait: *batchWait},
+		Limits:         limits,
+		Customers:      verifier,
+		RequestTimeout: *reqTimeout,
+		Draining:       draining.Load,
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      *reqTimeout + 5*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	logger.Info("segql serving", "addr", "http://"+ln.Addr().String(), "graphql", "http://"+ln.Addr().String()+"/graphql", "store", *storeSpec)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Readiness turns 503 first so a load balancer stops sending, then
+	// in-flight requests finish.
+	draining.Store(true)
+	logger.Info("shutting down: finishing in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), *reqTimeout+5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func seedDemo(ctx context.Context, logger *slog.Logger, s store.Store) error {
+	empty, err := demo.Empty(ctx, s)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if !empty {
+		logger.Info("demo: the store holds data already; not seeding")
+		return nil
+	}
+	stats, err := demo.Seed(ctx, s)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	logger.Info("demo: seeded", "stats", fmt.Sprintf("%+v", stats))
+	return nil
+}
+
+// customerVerifier builds the customer-token verifier. In demo mode with
+// no secret, a random one is made and a sample token printed, so the
+// storefront side can be tried at once.
+func customerVerifier(logger *slog.Logger, secret string, demoMode bool) (*auth.Verifier, error) {
+	if secret == "" && !demoMode {
+		logger.Info("no SEGQL_JWT_SECRET: every viewer is a guest")
+		return nil, nil
+	}
+	if secret == "" {
+		secret = rand.Text()
+	}
+	v := auth.NewVerifier([]byte(secret))
+	if demoMode {
+		customerID := demo.Generate(time.Now()).SampleCustomerID()
+		token, err := v.Mint(customerID, nil, auth.MaxTokenLifetime)
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("demo: a customer token for the viewer query (send as Authorization: Bearer ...)",
+			"customer_id", customerID, "token", token)
+	}
+	return v, nil
+}
+
+func runImport(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	storeSpec := storeFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("give one directory: segql import [--store PATH] DIR")
+	}
+	s, err := openStore(ctx, *storeSpec)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", *storeSpec, err)
+	}
+	defer s.Close()
+	stats, err := importer.Run(ctx, s, fs.Arg(0), os.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stdout, "imported %s into %s\n", stats, *storeSpec)
+	return nil
+}
+
+func migrate(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	storeSpec := storeFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := openStore(ctx, *storeSpec)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", *storeSpec, err)
+	}
+	fmt.Fprintf(os.Stdout, "store %s is at the current schema\n", *storeSpec)
+	return s.Close()
+}
