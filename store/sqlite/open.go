@@ -1,0 +1,76 @@
+// Package sqlite is the embedded store.Store backend: one SQLite file, pure
+// Go (modernc.org/sqlite), no server to run.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/segql/segql/store"
+)
+
+// Store is a store.Store over one SQLite database file.
+type Store struct {
+	db *sql.DB
+	// The limits are fields, not the store constants used directly, so the
+	// package's own tests can lower them and reach the per-profile limit,
+	// which the equal store-wide limit otherwise hides.
+	maxSegments           int
+	maxSegmentsPerProfile int
+}
+
+var _ store.Store = (*Store)(nil)
+
+// busyTimeout is how long a writer waits for another writer's transaction
+// before it gives up with SQLITE_BUSY.
+const busyTimeout = 10 * time.Second
+
+// Open opens (creating it if needed) the database file at path and brings
+// its schema up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// Keep a few connections around: opening one re-runs the pragmas.
+	db.SetMaxIdleConns(8)
+	s := &Store{db: db, maxSegments: store.MaxSegments, maxSegmentsPerProfile: store.MaxSegmentsPerProfile}
+	if err := s.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsn builds the driver's connection string. WAL lets readers run beside
+// the one writer; synchronous=NORMAL is durable across crashes of the
+// process in WAL mode and spares an fsync per commit; _txlock=immediate
+// makes BEGIN take the write lock, so concurrent writers queue on the busy
+// timeout instead of failing when a read lock cannot be upgraded.
+func dsn(path string) string {
+	// SQLite parses "file:" names as URIs: escape what would end the path.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate",
+		esc, busyTimeout.Milliseconds())
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}

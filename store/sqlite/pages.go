@@ -1,0 +1,204 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/segql/segql/store"
+)
+
+// inIDs is the condition "col is one of the ids of a JSON array parameter":
+// any number of ids, one parameter, one statement.
+func inIDs(col string) string { return col + " IN (SELECT value FROM json_each(?))" }
+
+// keyset adds a page's exclusive bounds on the key column.
+func keyset[K store.Key](key string, p store.Page[K], where []string, args []any) ([]string, []any) {
+	if p.After != nil {
+		where = append(where, key+" > ?")
+		args = append(args, *p.After)
+	}
+	if p.Before != nil {
+		where = append(where, key+" < ?")
+		args = append(args, *p.Before)
+	}
+	return where, args
+}
+
+func whereSQL(where []string) string {
+	if len(where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(where, " AND ")
+}
+
+// direction is the order a page is read in: backwards reads the rows
+// nearest Before first.
+func direction[K store.Key](p store.Page[K]) string {
+	if p.Backward {
+		return "DESC"
+	}
+	return "ASC"
+}
+
+func limitOf[K store.Key](p store.Page[K]) int { return max(p.Limit, 0) }
+
+// finishPage turns the up to limit+1 rows read in the page's direction into
+// the page: the extra row only says there is more, and a page always comes
+// in ascending key order.
+func finishPage[T any](items []T, limit int, backward bool) store.PageOf[T] {
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
+	if backward {
+		slices.Reverse(items)
+	}
+	return store.PageOf[T]{Items: items, More: more}
+}
+
+// list describes one list read: the FROM clause, the key column it is
+// ordered by, and the filters.
+type list struct {
+	cols  string
+	from  string
+	key   string
+	where []string
+	args  []any
+}
+
+// listPage reads one page of a list in one query.
+func listPage[K store.Key, T any](ctx context.Context, s *Store, l list, p store.Page[K], scan func(scanFunc, ...any) (T, error)) (store.PageOf[T], error) {
+	where, args := keyset(l.key, p, l.where, l.args)
+	limit := limitOf(p)
+	q := "SELECT " + l.cols + " FROM " + l.from + whereSQL(where) + " ORDER BY " + l.key + " " + direction(p) + " LIMIT ?"
+	rows, err := s.db.QueryContext(ctx, q, append(args, limit+1)...)
+	if err != nil {
+		return store.PageOf[T]{}, err
+	}
+	defer rows.Close()
+	var items []T
+	for rows.Next() {
+		it, err := scan(rows.Scan)
+		if err != nil {
+			return store.PageOf[T]{}, err
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return store.PageOf[T]{}, err
+	}
+	return finishPage(items, limit, p.Backward), nil
+}
+
+// count counts a list's rows in one query.
+func count(ctx context.Context, s *Store, l list) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+l.from+whereSQL(l.where), l.args...).Scan(&n)
+	return n, err
+}
+
+// children describes per-parent pages: rows of from whose parent column is
+// one of the parents, each page ordered by the key column. cols are the
+// item's columns qualified by their table's alias, names their bare names.
+type children struct {
+	parent string
+	key    string
+	from   string
+	cols   string
+	names  string
+}
+
+// parentPages reads one page per parent id in one query: the window
+// function numbers each parent's rows in the page's direction inside the
+// bounds, and rows past limit+1 are dropped by the database.
+func parentPages[K store.Key, T any](ctx context.Context, s *Store, c children, parents []string, p store.Page[K], scan func(scanFunc, ...any) (T, error)) ([]store.PageOf[T], error) {
+	where, args := keyset(c.key, p, []string{inIDs(c.parent)}, []any{jsonList(parents)})
+	limit := limitOf(p)
+	q := fmt.Sprintf(`SELECT parent, %s FROM (
+	SELECT %s AS parent, %s, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s %s) AS rn
+	FROM %s%s
+) WHERE rn <= ? ORDER BY parent, rn`, c.names, c.parent, c.cols, c.parent, c.key, direction(p), c.from, whereSQL(where))
+	rows, err := s.db.QueryContext(ctx, q, append(args, limit+1)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	read := map[string][]T{}
+	for rows.Next() {
+		var parent string
+		it, err := scan(rows.Scan, &parent)
+		if err != nil {
+			return nil, err
+		}
+		read[parent] = append(read[parent], it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Finish each parent's page once: a parent asked for twice shares it.
+	pages := make(map[string]store.PageOf[T], len(read))
+	for parent, items := range read {
+		pages[parent] = finishPage(items, limit, p.Backward)
+	}
+	out := make([]store.PageOf[T], len(parents))
+	for i, id := range parents {
+		out[i] = pages[id]
+	}
+	return out, nil
+}
+
+// countChildren counts each parent's rows of table in one query.
+func countChildren(ctx context.Context, s *Store, table, parent string, parents []string) ([]int, error) {
+	q := fmt.Sprintf("SELECT %s, count(*) FROM %s WHERE %s GROUP BY %s", parent, table, inIDs(parent), parent)
+	rows, err := s.db.QueryContext(ctx, q, jsonList(parents))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		counts[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]int, len(parents))
+	for i, id := range parents {
+		out[i] = counts[id]
+	}
+	return out, nil
+}
+
+// byIDs reads the rows whose key column is one of ids in one query and
+// answers them in the order of ids, nil where none was found.
+func byIDs[K comparable, T any](ctx context.Context, s *Store, cols, table, key string, ids []K, scan func(scanFunc, ...any) (T, error), keyOf func(T) K) ([]T, error) {
+	q := "SELECT " + cols + " FROM " + table + " WHERE " + inIDs(key)
+	rows, err := s.db.QueryContext(ctx, q, jsonList(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	found := make(map[K]T, len(ids))
+	for rows.Next() {
+		it, err := scan(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		found[keyOf(it)] = it
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]T, len(ids))
+	for i, id := range ids {
+		out[i] = found[id]
+	}
+	return out, nil
+}

@@ -1,0 +1,324 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/segql/segql/store"
+)
+
+// PromotionsByIDs reads promotions by id, in the order of ids.
+func (s *Store) PromotionsByIDs(ctx context.Context, ids []int64) ([]*store.Promotion, error) {
+	out, err := byIDs(ctx, s, promotionCols, "promotions", "id", ids, scanPromotion,
+		func(p *store.Promotion) int64 { return p.ID })
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: promotions by ids: %w", err)
+	}
+	return out, nil
+}
+
+// EnabledPromotions reads every ENABLED promotion, ordered by id.
+func (s *Store) EnabledPromotions(ctx context.Context) ([]*store.Promotion, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+promotionCols+` FROM promotions WHERE status = ? ORDER BY id`, store.StatusEnabled)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: enabled promotions: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.Promotion
+	for rows.Next() {
+		p, err := scanPromotion(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: enabled promotions: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: enabled promotions: %w", err)
+	}
+	return out, nil
+}
+
+func promotionList(f store.PromotionFilter) list {
+	l := list{cols: promotionCols, from: "promotions", key: "id"}
+	if f.Status != "" {
+		l.where = append(l.where, "status = ?")
+		l.args = append(l.args, f.Status)
+	}
+	if f.RedemptionType != "" {
+		l.where = append(l.where, "redemption_type = ?")
+		l.args = append(l.args, f.RedemptionType)
+	}
+	if f.TargetedSegment != "" {
+		l.where = append(l.where, "id IN (SELECT promotion_id FROM promotion_segments WHERE segment_id = ?)")
+		l.args = append(l.args, f.TargetedSegment)
+	}
+	return l
+}
+
+// ListPromotions reads one page of promotions ordered by id.
+func (s *Store) ListPromotions(ctx context.Context, f store.PromotionFilter, p store.Page[int64]) (store.PageOf[*store.Promotion], error) {
+	page, err := listPage(ctx, s, promotionList(f), p, scanPromotion)
+	if err != nil {
+		return page, fmt.Errorf("sqlite: list promotions: %w", err)
+	}
+	return page, nil
+}
+
+// CountPromotions counts the promotions a filter lets through.
+func (s *Store) CountPromotions(ctx context.Context, f store.PromotionFilter) (int, error) {
+	n, err := count(ctx, s, promotionList(f))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count promotions: %w", err)
+	}
+	return n, nil
+}
+
+// SegmentPromotionPages reads, for each segment, a page of the promotions
+// whose condition names it.
+func (s *Store) SegmentPromotionPages(ctx context.Context, segmentIDs []string, p store.Page[int64]) ([]store.PageOf[*store.Promotion], error) {
+	out, err := parentPages(ctx, s, children{
+		parent: "ps.segment_id",
+		key:    "ps.promotion_id",
+		from:   "promotion_segments ps JOIN promotions p ON p.id = ps.promotion_id",
+		cols:   qualified("p", promotionCols),
+		names:  promotionCols,
+	}, segmentIDs, p, scanPromotion)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: segment promotion pages: %w", err)
+	}
+	return out, nil
+}
+
+// CountSegmentPromotions counts the promotions whose condition names each
+// segment.
+func (s *Store) CountSegmentPromotions(ctx context.Context, segmentIDs []string) ([]int, error) {
+	out, err := countChildren(ctx, s, "promotion_segments", "segment_id", segmentIDs)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: count segment promotions: %w", err)
+	}
+	return out, nil
+}
+
+// CreatePromotion creates one promotion; an ID of 0 takes the next free id.
+// Its errors have Index -1: the call has one item.
+func (s *Store) CreatePromotion(ctx context.Context, in store.Promotion) (store.Written[*store.Promotion], error) {
+	var out store.Written[*store.Promotion]
+	err := s.write(ctx, "create promotion", func(w *txn) error {
+		out = store.Written[*store.Promotion]{}
+		p := in
+		if p.ID == 0 {
+			if _, err := w.one(ctx, `SELECT coalesce(max(id), 0) + 1 FROM promotions`, nil, &p.ID); err != nil {
+				return err
+			}
+		} else if p.ID > 0 {
+			taken, err := w.exists(ctx, `SELECT 1 FROM promotions WHERE id = ?`, p.ID)
+			if err != nil {
+				return err
+			}
+			if taken {
+				out.Errors = []store.UserError{store.Reject(-1, "promotionId", store.CodeDuplicateInput, "promotion %d exists already", p.ID)}
+				return nil
+			}
+		}
+		p.CreatedAt, p.UpdatedAt = w.now, w.now
+		stored, ue, err := w.putPromotion(ctx, -1, p)
+		if err != nil {
+			return err
+		}
+		if ue != nil {
+			out.Errors = []store.UserError{*ue}
+			return nil
+		}
+		out.Items = []*store.Promotion{stored}
+		return nil
+	})
+	if err != nil {
+		return store.Written[*store.Promotion]{}, err
+	}
+	return out, nil
+}
+
+// UpdatePromotion merges a change onto a promotion and checks the result
+// whole. Its errors have Index -1.
+func (s *Store) UpdatePromotion(ctx context.Context, in store.PromotionUpdate) (store.Written[*store.Promotion], error) {
+	var out store.Written[*store.Promotion]
+	err := s.write(ctx, "update promotion", func(w *txn) error {
+		out = store.Written[*store.Promotion]{}
+		reject := func(field string, code store.Code, format string, args ...any) error {
+			out.Errors = []store.UserError{store.Reject(-1, field, code, format, args...)}
+			return nil
+		}
+		if in.ClearEndsAt && in.EndsAt != nil {
+			return reject("clearEndsAt", store.CodeInvalidInput, "an end date cannot be set and cleared at once")
+		}
+		cur, err := w.promotion(ctx, in.ID)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			return reject("promotionId", store.CodeNotFound, "promotion %d does not exist", in.ID)
+		}
+		p := *cur
+		mergePromotion(&p, in)
+		p.UpdatedAt = w.now
+		stored, ue, err := w.putPromotion(ctx, -1, p)
+		if err != nil {
+			return err
+		}
+		if ue != nil {
+			out.Errors = []store.UserError{*ue}
+			return nil
+		}
+		out.Items = []*store.Promotion{stored}
+		return nil
+	})
+	if err != nil {
+		return store.Written[*store.Promotion]{}, err
+	}
+	return out, nil
+}
+
+func mergePromotion(p *store.Promotion, u store.PromotionUpdate) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&p.Name, u.Name)
+	set(&p.DisplayName, u.DisplayName)
+	set(&p.RedemptionType, u.RedemptionType)
+	set(&p.Status, u.Status)
+	set(&p.CurrencyCode, u.CurrencyCode)
+	if u.StartsAt != nil {
+		p.StartsAt = *u.StartsAt
+	}
+	if u.EndsAt != nil {
+		t := *u.EndsAt
+		p.EndsAt = &t
+	}
+	if u.ClearEndsAt {
+		p.EndsAt = nil
+	}
+	if u.ChannelIDs != nil {
+		p.ChannelIDs = u.ChannelIDs
+	}
+	if u.MaxUses != nil {
+		n := *u.MaxUses
+		p.MaxUses = &n
+	}
+	if u.CurrentUses != nil {
+		p.CurrentUses = *u.CurrentUses
+	}
+	if u.Customer != nil {
+		p.Customer = *u.Customer
+	}
+}
+
+// DeletePromotions deletes promotions by id.
+func (s *Store) DeletePromotions(ctx context.Context, ids []int64) (store.Deleted[int64], error) {
+	var out store.Deleted[int64]
+	err := s.write(ctx, "delete promotions", func(w *txn) error {
+		out = store.Deleted[int64]{}
+		var rej rejections
+		seen := map[int64]bool{}
+		for i, id := range ids {
+			if id <= 0 {
+				rej.add(i, "", store.CodeInvalidInput, "promotion id must be positive")
+				continue
+			}
+			if seen[id] {
+				rej.add(i, "", store.CodeDuplicateInput, "promotion %d appears earlier in this call", id)
+				continue
+			}
+			seen[id] = true
+			n, err := w.exec(ctx, `DELETE FROM promotions WHERE id = ?`, id)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				rej.add(i, "", store.CodeNotFound, "promotion %d does not exist", id)
+				continue
+			}
+			out.IDs = append(out.IDs, id)
+		}
+		out.Errors = rej
+		return nil
+	})
+	if err != nil {
+		return store.Deleted[int64]{}, err
+	}
+	return out, nil
+}
+
+// promotion reads one promotion, nil when there is none.
+func (w *txn) promotion(ctx context.Context, id int64) (*store.Promotion, error) {
+	st, err := w.stmt(ctx, `SELECT `+promotionCols+` FROM promotions WHERE id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	return orNil(scanPromotion(st.QueryRowContext(ctx, id).Scan))
+}
+
+// putPromotion checks a promotion whole, including that the segments its
+// condition names exist, then inserts it or replaces the one with its id
+// and rewrites its promotion_segments rows. It returns the promotion as
+// stored.
+func (w *txn) putPromotion(ctx context.Context, index int, p store.Promotion) (*store.Promotion, *store.UserError, error) {
+	normalizePromotion(&p)
+	if ue := store.CheckPromotion(index, p); ue != nil {
+		return nil, ue, nil
+	}
+	var segments []string
+	if p.Customer.Segments != nil {
+		segments = p.Customer.Segments.SegmentIDs()
+	}
+	for _, id := range segments {
+		ok, err := w.segmentExists(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			ue := store.Reject(index, "customer.segments", store.CodeNotFound, "segment %s does not exist", id)
+			return nil, &ue, nil
+		}
+	}
+	targeting, err := json.Marshal(p.Customer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode targeting: %w", err)
+	}
+	var ends, maxUses any
+	if p.EndsAt != nil {
+		ends = micros(*p.EndsAt)
+	}
+	if p.MaxUses != nil {
+		maxUses = *p.MaxUses
+	}
+	if _, err := w.exec(ctx, `INSERT INTO promotions (id, name, display_name, redemption_type, status, starts_at, ends_at,
+	channel_ids, currency_code, max_uses, current_uses, targeting, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, display_name = excluded.display_name,
+	redemption_type = excluded.redemption_type, status = excluded.status, starts_at = excluded.starts_at,
+	ends_at = excluded.ends_at, channel_ids = excluded.channel_ids, currency_code = excluded.currency_code,
+	max_uses = excluded.max_uses, current_uses = excluded.current_uses, targeting = excluded.targeting,
+	created_at = excluded.created_at, updated_at = excluded.updated_at`,
+		p.ID, p.Name, p.DisplayName, p.RedemptionType, p.Status, micros(p.StartsAt), ends,
+		jsonList(p.ChannelIDs), p.CurrencyCode, maxUses, p.CurrentUses, string(targeting),
+		micros(p.CreatedAt), micros(p.UpdatedAt)); err != nil {
+		return nil, nil, err
+	}
+	if _, err := w.exec(ctx, `DELETE FROM promotion_segments WHERE promotion_id = ?`, p.ID); err != nil {
+		return nil, nil, err
+	}
+	for _, id := range segments {
+		if _, err := w.exec(ctx, `INSERT INTO promotion_segments (promotion_id, segment_id) VALUES (?, ?)`, p.ID, id); err != nil {
+			return nil, nil, err
+		}
+	}
+	// Read it back so the caller gets exactly what a later read will.
+	stored, err := w.promotion(ctx, p.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return stored, nil, nil
+}
