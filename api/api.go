@@ -86,7 +86,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		res.Now = o.Now
 	}
 	gql := handler.New(graph.NewExecutableSchema(res.Config()))
-	gql.AddTransport(transport.GET{})
+	gql.AddTransport(getQueries{})
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
 	gql.Use(extension.Introspection{})
@@ -97,6 +97,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	var graphqlHandler http.Handler = gql
 	graphqlHandler = loaders.Middleware(counted, o.Loaders, graphqlHandler)
 	graphqlHandler = principal(o.Customers, o.Logger, graphqlHandler)
+	graphqlHandler = checkBody(graphqlHandler)
 	graphqlHandler = onlyJSON(graphqlHandler)
 	graphqlHandler = timeout(o.RequestTimeout, graphqlHandler)
 
