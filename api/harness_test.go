@@ -22,6 +22,7 @@ import (
 // testServer is segql's real handler over a real SQLite file.
 type testServer struct {
 	t        testing.TB
+	Path     string // the SQLite file
 	Store    *sqlite.Store
 	Metrics  *metrics.Metrics
 	Handler  http.Handler
@@ -33,12 +34,13 @@ type testServer struct {
 func newTestServer(t testing.TB, opts ...func(*api.Options)) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "segql.db"))
+	path := filepath.Join(t.TempDir(), "segql.db")
+	s, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	ts := &testServer{t: t, Store: s, Metrics: metrics.New(), Verifier: auth.NewVerifier([]byte("test-secret"))}
+	ts := &testServer{t: t, Path: path, Store: s, Metrics: metrics.New(), Verifier: auth.NewVerifier([]byte("test-secret"))}
 	o := api.Options{
 		Store:     s,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -83,6 +85,7 @@ func (ts *testServer) do(query string, vars map[string]any, token string) gqlRes
 		ts.t.Fatalf("response is not JSON (%d): %s", rec.Code, rec.Body.String())
 	}
 	out.Status = rec.Code
+	ts.checkCodes(out)
 	return out
 }
 

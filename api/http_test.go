@@ -1,0 +1,406 @@
+package api_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segql/segql/api"
+	"github.com/segql/segql/auth"
+	"github.com/segql/segql/store"
+)
+
+const segmentNamesQuery = `{ segments { nodes { name } } }`
+
+func TestGETRunsQueries(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(fixture{Segments: []store.Segment{segment(1, "Gold"), segment(2, "Silver")}})
+
+	q := url.Values{"query": {`query($n: Int) { segments(first: $n) { nodes { name } totalCount } }`}, "variables": {`{"n": 1}`}}
+	res := ts.gql(ts.raw(http.MethodGet, "/graphql?"+q.Encode(), "", nil, nil))
+	if res.Status != http.StatusOK || len(res.Errors) > 0 {
+		t.Fatalf("GET query: %d %+v", res.Status, res.Errors)
+	}
+	var data struct {
+		Segments struct {
+			Nodes      []struct{ Name string }
+			TotalCount int
+		}
+	}
+	if err := json.Unmarshal(res.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	// segment(1) sorts before segment(2) by UUID or not: ask the order of the list.
+	if len(data.Segments.Nodes) != 1 || data.Segments.TotalCount != 2 {
+		t.Errorf("GET answered %+v, want one of two segments", data.Segments)
+	}
+}
+
+func TestGETRefusesMutations(t *testing.T) {
+	ts := newTestServer(t)
+	const mutation = `mutation { createSegments(input: [{name: "Sneaky"}]) { segments { name } } }`
+	get := func(v url.Values) rawResponse { return ts.raw(http.MethodGet, "/graphql?"+v.Encode(), "", nil, nil) }
+	refused := func(name string, r rawResponse) {
+		t.Helper()
+		if r.Status != http.StatusMethodNotAllowed {
+			t.Errorf("%s: status %d, want 405", name, r.Status)
+		}
+		equal(t, name+": codes", codesOf(ts.gql(r)), []string{"METHOD_NOT_ALLOWED"})
+	}
+
+	refused("mutation", get(url.Values{"query": {mutation}}))
+	// A document with a query and a mutation: the operation named decides.
+	both := `query Q { segments { totalCount } } ` + mutation[:len("mutation")] + ` M` + mutation[len("mutation"):]
+	refused("named mutation", get(url.Values{"query": {both}, "operationName": {"M"}}))
+	if res := ts.gql(get(url.Values{"query": {both}, "operationName": {"Q"}})); res.Status != http.StatusOK || len(res.Errors) > 0 {
+		t.Errorf("named query beside a mutation: %d %+v", res.Status, res.Errors)
+	}
+
+	// A mutation registered as a persisted query cannot run over GET by its hash.
+	sum := sha256.Sum256([]byte(mutation))
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+	if res := ts.post(map[string]any{"query": mutation, "extensions": ext}); len(res.Errors) > 0 {
+		t.Fatalf("register the mutation: %+v", res.Errors)
+	}
+	refused("persisted mutation", get(url.Values{"extensions": {string(must(json.Marshal(ext)))}}))
+
+	// Only the POST wrote.
+	var data struct{ Segments struct{ TotalCount int } }
+	ts.query(`{ segments { totalCount } }`, nil, &data)
+	if data.Segments.TotalCount != 1 {
+		t.Errorf("%d segments after one POST and three GET mutations, want 1", data.Segments.TotalCount)
+	}
+}
+
+func TestGETBadParameters(t *testing.T) {
+	ts := newTestServer(t)
+	cases := []struct {
+		name   string
+		query  string
+		status int
+		code   string
+	}{
+		{"variables not JSON", "query=" + url.QueryEscape(segmentNamesQuery) + "&variables=%7Bnope", http.StatusBadRequest, "BAD_REQUEST"},
+		{"extensions not JSON", "query=" + url.QueryEscape(segmentNamesQuery) + "&extensions=nope", http.StatusBadRequest, "BAD_REQUEST"},
+		{"malformed query string", "query=%zz", http.StatusBadRequest, "BAD_REQUEST"},
+		{"syntax error", "query=" + url.QueryEscape("{ segments {"), http.StatusUnprocessableEntity, "GRAPHQL_PARSE_FAILED"},
+		{"no query", "", http.StatusUnprocessableEntity, "GRAPHQL_VALIDATION_FAILED"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts := ts.with(t)
+			r := ts.raw(http.MethodGet, "/graphql?"+c.query, "", nil, nil)
+			if r.Status != c.status {
+				t.Errorf("status %d, want %d", r.Status, c.status)
+			}
+			equal(t, "codes", codesOf(ts.gql(r)), []string{c.code})
+		})
+	}
+}
+
+func TestPOSTNeedsJSON(t *testing.T) {
+	ts := newTestServer(t)
+	body, _ := json.Marshal(map[string]any{"query": segmentNamesQuery})
+
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	_ = mw.WriteField("operations", string(body))
+	_ = mw.Close()
+
+	cases := []struct {
+		name        string
+		contentType string
+		body        []byte
+	}{
+		{"form", "application/x-www-form-urlencoded", []byte(url.Values{"query": {segmentNamesQuery}}.Encode())},
+		{"multipart", mw.FormDataContentType(), mp.Bytes()},
+		{"text", "text/plain", body},
+		{"text with charset", "text/plain; charset=utf-8", body},
+		{"none", "", body},
+		{"graphql", "application/graphql", []byte(segmentNamesQuery)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts := ts.with(t)
+			r := ts.raw(http.MethodPost, "/graphql", c.contentType, c.body, nil)
+			if r.Status != http.StatusUnsupportedMediaType {
+				t.Errorf("status %d, want 415", r.Status)
+			}
+			equal(t, "codes", codesOf(ts.gql(r)), []string{"UNSUPPORTED_MEDIA_TYPE"})
+		})
+	}
+
+	t.Run("json with charset", func(t *testing.T) {
+		ts := ts.with(t)
+		res := ts.gql(ts.raw(http.MethodPost, "/graphql", "application/json; charset=utf-8", body, nil))
+		if res.Status != http.StatusOK || len(res.Errors) > 0 {
+			t.Errorf("JSON with a charset: %d %+v", res.Status, res.Errors)
+		}
+	})
+}
+
+func TestOtherMethodsRefused(t *testing.T) {
+	ts := newTestServer(t)
+	body, _ := json.Marshal(map[string]any{"query": segmentNamesQuery})
+	for _, method := range []string{http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		t.Run(method, func(t *testing.T) {
+			ts := ts.with(t)
+			r := ts.raw(method, "/graphql", "application/json", body, nil)
+			if r.Status != http.StatusMethodNotAllowed {
+				t.Errorf("status %d, want 405", r.Status)
+			}
+			if allow := r.Header.Get("Allow"); allow != "GET, POST" {
+				t.Errorf("Allow %q, want \"GET, POST\"", allow)
+			}
+			equal(t, "codes", codesOf(ts.gql(r)), []string{"METHOD_NOT_ALLOWED"})
+		})
+	}
+}
+
+func TestMalformedJSONIsNotEchoed(t *testing.T) {
+	ts := newTestServer(t)
+	const secret = `{"query": "{ segments { nodes { name } } }", "variables": {"password": "hunter2-secret"`
+	for name, body := range map[string]string{
+		"truncated":        secret,
+		"not an object":    `["hunter2-secret"]`,
+		"query not text":   `{"query": 42, "extensions": {"x": "hunter2-secret"}}`,
+		"trailing rubbish": `{"query": "{ segments { totalCount } }"} hunter2-secret`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			ts := ts.with(t)
+			r := ts.raw(http.MethodPost, "/graphql", "application/json", []byte(body), nil)
+			if r.Status != http.StatusBadRequest {
+				t.Errorf("status %d, want 400", r.Status)
+			}
+			if bytes.Contains(r.Body, []byte("hunter2")) {
+				t.Errorf("the answer echoes the request body: %s", r.Body)
+			}
+			equal(t, "codes", codesOf(ts.gql(r)), []string{"BAD_REQUEST"})
+		})
+	}
+}
+
+func TestGraphQLErrorCodes(t *testing.T) {
+	ts := newTestServer(t)
+	cases := []struct {
+		name, query, code string
+	}{
+		{"syntax error", `{ segments { nodes { name } `, "GRAPHQL_PARSE_FAILED"},
+		{"misspelled field", `{ segments { nodes { nmae } } }`, "GRAPHQL_VALIDATION_FAILED"},
+		{"unknown root", `{ segmnets { totalCount } }`, "GRAPHQL_VALIDATION_FAILED"},
+		{"wrong argument type", `{ segments(first: "ten") { totalCount } }`, "GRAPHQL_VALIDATION_FAILED"},
+		{"missing required argument", `{ segment { name } }`, "GRAPHQL_VALIDATION_FAILED"},
+		{"empty query", ``, "GRAPHQL_VALIDATION_FAILED"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts := ts.with(t)
+			res := ts.do(c.query, nil, "")
+			if len(res.Errors) == 0 {
+				t.Fatalf("no error")
+			}
+			for _, code := range codesOf(res) {
+				if code != c.code {
+					t.Errorf("code %s, want %s (%+v)", code, c.code, res.Errors)
+				}
+			}
+			if string(res.Data) != "" && string(res.Data) != "null" {
+				t.Errorf("data %s, want none", res.Data)
+			}
+		})
+	}
+
+	t.Run("bad variable", func(t *testing.T) {
+		ts := ts.with(t)
+		res := ts.do(`query($n: Int!) { segments(first: $n) { totalCount } }`, map[string]any{"n": "many"}, "")
+		equal(t, "codes", codesOf(res), []string{"GRAPHQL_VALIDATION_FAILED"})
+	})
+}
+
+func TestAutomaticPersistedQueries(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(fixture{Segments: []store.Segment{segment(1, "Gold")}})
+	const query = `{ segments { nodes { name } } }`
+	sum := sha256.Sum256([]byte(query))
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+	wantData := `{"segments":{"nodes":[{"name":"Gold"}]}}`
+
+	// The hash alone, before the server has seen the query.
+	res := ts.post(map[string]any{"extensions": ext})
+	equal(t, "unknown hash", codesOf(res), []string{"PERSISTED_QUERY_NOT_FOUND"})
+
+	// The query with its hash registers it.
+	res = ts.post(map[string]any{"query": query, "extensions": ext})
+	if len(res.Errors) > 0 || string(res.Data) != wantData {
+		t.Fatalf("query with hash: %s %+v", res.Data, res.Errors)
+	}
+
+	// Then the hash alone runs it, over POST and over GET.
+	res = ts.post(map[string]any{"extensions": ext})
+	if len(res.Errors) > 0 || string(res.Data) != wantData {
+		t.Fatalf("hash only: %s %+v", res.Data, res.Errors)
+	}
+	extJSON, _ := json.Marshal(ext)
+	res = ts.gql(ts.raw(http.MethodGet, "/graphql?"+url.Values{"extensions": {string(extJSON)}}.Encode(), "", nil, nil))
+	if len(res.Errors) > 0 || string(res.Data) != wantData {
+		t.Fatalf("hash only over GET: %s %+v", res.Data, res.Errors)
+	}
+
+	// A query that does not match its hash is refused.
+	res = ts.post(map[string]any{"query": `{ segments { totalCount } }`, "extensions": ext})
+	if len(res.Errors) != 1 || string(res.Data) == wantData {
+		t.Errorf("mismatched hash: %s %+v, want one error", res.Data, res.Errors)
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	ts := newTestServer(t)
+	for path, body := range map[string]string{"/healthz": "ok\n", "/readyz": "ready\n"} {
+		r := ts.raw(http.MethodGet, path, "", nil, nil)
+		if r.Status != http.StatusOK || string(r.Body) != body {
+			t.Errorf("GET %s: %d %q, want 200 %q", path, r.Status, r.Body, body)
+		}
+	}
+}
+
+func TestReadinessWhileDraining(t *testing.T) {
+	draining := false
+	ts := newTestServer(t, func(o *api.Options) { o.Draining = func() bool { return draining } })
+	if r := ts.raw(http.MethodGet, "/readyz", "", nil, nil); r.Status != http.StatusOK {
+		t.Fatalf("ready before draining: %d", r.Status)
+	}
+	draining = true
+	if r := ts.raw(http.MethodGet, "/readyz", "", nil, nil); r.Status != http.StatusServiceUnavailable {
+		t.Errorf("ready while draining: %d, want 503", r.Status)
+	}
+	if r := ts.raw(http.MethodGet, "/healthz", "", nil, nil); r.Status != http.StatusOK {
+		t.Errorf("healthz while draining: %d, want 200", r.Status)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(fixture{
+		Customers: []store.Customer{customer(1)},
+		Segments:  []store.Segment{segment(1, "Gold")},
+		Profiles:  []store.ShopperProfile{profile(1, 1)},
+	})
+	ts.query(`query($id: ID!) { shopperProfile(uuid: $id) { customer { email } } }`, map[string]any{"id": profileID(1)}, nil)
+
+	r := ts.raw(http.MethodGet, "/metrics", "", nil, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET /metrics: %d", r.Status)
+	}
+	text := string(r.Body)
+	for _, want := range []string{
+		`segql_http_requests_total{code="200",path="/graphql"} 1`,
+		`segql_http_request_duration_seconds_count{path="/graphql"} 1`,
+		`segql_store_queries_total{operation="ShopperProfilesByIDs"} 1`,
+		`segql_store_queries_total{operation="CustomersByIDs"} 1`,
+		`segql_loader_batch_size_count{loader="shopper_profile"} 1`,
+		`segql_loader_batch_size_count{loader="customer"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "# HELP ") {
+			name := strings.Fields(line)[2]
+			if !strings.HasPrefix(name, "segql_") && !strings.HasPrefix(name, "promhttp_") && !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") {
+				t.Errorf("metric %s is not prefixed segql_", name)
+			}
+		}
+	}
+
+	// Unknown paths share one label.
+	ts.raw(http.MethodGet, "/no/such/path/1", "", nil, nil)
+	ts.raw(http.MethodGet, "/no/such/path/2", "", nil, nil)
+	text = string(ts.raw(http.MethodGet, "/metrics", "", nil, nil).Body)
+	if !strings.Contains(text, `segql_http_requests_total{code="404",path="other"} 2`) {
+		t.Errorf("unknown paths are not counted under path=\"other\"")
+	}
+	if strings.Contains(text, "/no/such/path") {
+		t.Errorf("an unknown path became a label")
+	}
+}
+
+func TestCustomerTokens(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(fixture{Customers: []store.Customer{customer(7)}})
+	const viewer = `{ viewer { isGuest customer { customerId } } }`
+
+	t.Run("valid", func(t *testing.T) {
+		ts := ts.with(t)
+		var data struct {
+			Viewer struct {
+				IsGuest  bool
+				Customer struct{ CustomerID int64 }
+			}
+		}
+		ts.queryAs(ts.token(7, nil), viewer, nil, &data)
+		if data.Viewer.IsGuest || data.Viewer.Customer.CustomerID != 7 {
+			t.Errorf("viewer %+v, want customer 7", data.Viewer)
+		}
+	})
+
+	b64 := base64.RawURLEncoding.EncodeToString
+	exp := time.Now().Add(10 * time.Minute).Unix()
+	claims := b64(must(json.Marshal(map[string]any{"sub": "7", "exp": exp})))
+	valid := ts.token(7, nil)
+	parts := strings.Split(valid, ".")
+	expired, err := ts.Verifier.Mint(7, nil, -time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey, err := auth.NewVerifier([]byte("another-secret")).Mint(7, nil, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tooLong, err := ts.Verifier.Mint(7, nil, 3*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noCustomer, err := ts.Verifier.Mint(0, nil, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]string{
+		"garbage":         "not-a-token",
+		"expired":         expired,
+		"alg none":        b64([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + claims + ".",
+		"wrong signature": otherKey,
+		"tampered claims": parts[0] + "." + claims + "." + parts[2],
+		"exp too far":     tooLong,
+		"no customer":     noCustomer,
+		"empty":           " ",
+	}
+	for name, tok := range bad {
+		t.Run(name, func(t *testing.T) {
+			ts := ts.with(t)
+			res := ts.do(viewer, nil, tok)
+			if res.Status != http.StatusUnauthorized {
+				t.Errorf("status %d, want 401", res.Status)
+			}
+			equal(t, "codes", codesOf(res), []string{"UNAUTHENTICATED"})
+			if string(res.Data) != "" && string(res.Data) != "null" {
+				t.Errorf("data %s for a refused token", res.Data)
+			}
+		})
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
