@@ -3,6 +3,7 @@ package resolvers
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -39,9 +40,20 @@ func argError(err error) error {
 func userErrors(arg string, errs []store.UserError) []*model.UserError {
 	out := make([]*model.UserError, len(errs))
 	for i, e := range errs {
-		out[i] = &model.UserError{Field: e.Path(arg), Message: e.Message, Code: model.UserErrorCode(e.Code)}
+		out[i] = &model.UserError{Field: fieldPath(arg, e), Message: e.Message, Code: model.UserErrorCode(e.Code)}
 	}
 	return out
+}
+
+// fieldPath is a userError's path with one element per step: the store
+// names a nested input field with dots ("customer.segments.and.0.id"),
+// the payload as ["input", "customer", "segments", "and", "0", "id"].
+func fieldPath(arg string, e store.UserError) []string {
+	p := e.Path(arg)
+	if e.Field == "" {
+		return p
+	}
+	return append(p[:len(p)-1], strings.Split(e.Field, ".")...)
 }
 
 // tooMany rejects a whole call that carries more than max items.
