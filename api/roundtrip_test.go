@@ -51,6 +51,42 @@ func grid(n int) fixture {
 	return f
 }
 
+// tree is a data set shaped like a real store: n segments of n profiles
+// each, no profile shared between two segments' first pages, each profile
+// in three segments, each segment targeted by two promotions of its own.
+// Every key of the nested query is distinct, as naive resolvers meet them.
+func tree(n int) fixture {
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var f fixture
+	segIDs := make([]string, n)
+	for i := range n {
+		segIDs[i] = testID("segment", i)
+		f.Segments = append(f.Segments, store.Segment{ID: segIDs[i], Name: fmt.Sprintf("Segment %03d", i), CreatedAt: base, UpdatedAt: base})
+		for j := range 2 {
+			id := int64(2*i + j + 1)
+			f.Promotions = append(f.Promotions, store.Promotion{
+				ID: id, Name: fmt.Sprintf("Promotion %d", id), DisplayName: "Deal", RedemptionType: store.RedemptionAutomatic,
+				Status: store.StatusEnabled, StartsAt: base, CurrencyCode: "USD",
+				Customer: store.Targeting{Segments: &store.Condition{ID: []string{segIDs[i]}}},
+			})
+		}
+	}
+	for i := range n * n {
+		id := int64(i + 1)
+		f.Customers = append(f.Customers, store.Customer{
+			ID: id, Email: fmt.Sprintf("shopper%d@example.com", id), FirstName: "Shopper", LastName: fmt.Sprint(id),
+			CreatedAt: base, UpdatedAt: base,
+		})
+		pid := testID("profile", i)
+		f.Profiles = append(f.Profiles, store.ShopperProfile{ID: pid, CustomerID: id, CreatedAt: base, UpdatedAt: base})
+		home := i / n
+		for k := range 3 {
+			f.Memberships = append(f.Memberships, store.Membership{SegmentID: segIDs[(home+k*7)%n], ProfileID: pid})
+		}
+	}
+	return f
+}
+
 const nestedQuery = `query Nested($n: Int!) {
   segments(first: $n) {
     nodes {
@@ -122,7 +158,7 @@ func TestNestedQueryRoundTrips(t *testing.T) {
 // (several windows) against the same resolvers with batching bypassed,
 // the naive one-store-call-per-item way.
 func BenchmarkNestedQuery(b *testing.B) {
-	const n = 10
+	const n = 20
 	cases := []struct {
 		name string
 		opts loaders.Options
@@ -137,7 +173,7 @@ func BenchmarkNestedQuery(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			ts := newTestServer(b, func(o *api.Options) { o.Loaders = c.opts })
-			ts.load(grid(n))
+			ts.load(tree(n))
 			b.ResetTimer()
 			before := ts.storeQueries()
 			for b.Loop() {
