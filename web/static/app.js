@@ -26,6 +26,30 @@
     return;
   }
 
+  // The first query a newcomer sees walks the graph: segments, their
+  // shoppers, and what those shoppers can get.
+  var defaultQuery = [
+    '# segql: segments, shopper profiles, customers and promotions in one graph.',
+    '# Press the run button (or Ctrl-Enter). The docs pane describes every field.',
+    '{',
+    '  segments(first: 3) {',
+    '    totalCount',
+    '    nodes {',
+    '      name',
+    '      shopperProfiles(first: 2) {',
+    '        nodes {',
+    '          customer { email orderCount }',
+    '          segments(first: 3) { nodes { name } }',
+    '          eligiblePromotions { name }',
+    '        }',
+    '      }',
+    '      promotions(first: 2) { nodes { name status } }',
+    '    }',
+    '  }',
+    '}',
+    ''
+  ].join('\n');
+
   var fetcher = window.GraphiQL.createFetcher({
     url: new URL(endpoint, window.location.href).toString(),
   });
@@ -33,6 +57,7 @@
   window.ReactDOM.createRoot(root).render(
     window.React.createElement(window.GraphiQL, {
       fetcher: fetcher,
+      defaultQuery: defaultQuery,
       defaultEditorToolsVisibility: true,
       shouldPersistHeaders: false,
     })
