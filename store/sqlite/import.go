@@ -54,6 +54,7 @@ func (im *importer) failed(err error) error {
 
 var _ store.Importer = (*importer)(nil)
 
+// Customer upserts a customer, as UpsertCustomers does.
 func (im *importer) Customer(ctx context.Context, c store.Customer) error {
 	return im.failed(im.customer(ctx, c))
 }
@@ -63,6 +64,7 @@ func (im *importer) customer(ctx context.Context, c store.Customer) error {
 	return firstError(ue, err)
 }
 
+// Segment upserts a segment with the record's id and timestamps.
 func (im *importer) Segment(ctx context.Context, s store.Segment) error {
 	return im.failed(im.segment(ctx, s))
 }
@@ -113,6 +115,7 @@ func (im *importer) segment(ctx context.Context, s store.Segment) error {
 	return nil
 }
 
+// ShopperProfile upserts a profile with the record's id and timestamps.
 func (im *importer) ShopperProfile(ctx context.Context, p store.ShopperProfile) error {
 	return im.failed(im.shopperProfile(ctx, p))
 }
@@ -141,6 +144,9 @@ func (im *importer) shopperProfile(ctx context.Context, p store.ShopperProfile) 
 		return err
 	}
 	im.profiles[p.ID] = true
+	if !found {
+		im.memberOf[p.ID] = 0 // a new profile is in no segment: no need to count
+	}
 	return nil
 }
 
@@ -195,6 +201,7 @@ func (im *importer) membership(ctx context.Context, m store.Membership) error {
 	return nil
 }
 
+// Promotion upserts a promotion with the record's id and timestamps.
 func (im *importer) Promotion(ctx context.Context, p store.Promotion) error {
 	return im.failed(im.promotion(ctx, p))
 }

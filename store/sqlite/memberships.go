@@ -37,11 +37,8 @@ WHERE `+inIDs("profile_id")+` ORDER BY profile_id, segment_id`, jsonList(profile
 // SegmentProfilePages reads a page of member profiles for each segment.
 func (s *Store) SegmentProfilePages(ctx context.Context, segmentIDs []string, p store.Page[string]) ([]store.PageOf[*store.ShopperProfile], error) {
 	out, err := parentPages(ctx, s, children{
-		parent: "m.segment_id",
-		key:    "m.profile_id",
-		from:   "memberships m JOIN shopper_profiles p ON p.id = m.profile_id",
-		cols:   qualified("p", profileCols),
-		names:  profileCols,
+		link: "memberships", parent: "segment_id", child: "profile_id",
+		table: "shopper_profiles", cols: profileCols,
 	}, segmentIDs, p, scanProfile)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: segment profile pages: %w", err)
@@ -52,11 +49,8 @@ func (s *Store) SegmentProfilePages(ctx context.Context, segmentIDs []string, p 
 // ProfileSegmentPages reads a page of segments for each profile.
 func (s *Store) ProfileSegmentPages(ctx context.Context, profileIDs []string, p store.Page[string]) ([]store.PageOf[*store.Segment], error) {
 	out, err := parentPages(ctx, s, children{
-		parent: "m.profile_id",
-		key:    "m.segment_id",
-		from:   "memberships m JOIN segments s ON s.id = m.segment_id",
-		cols:   qualified("s", segmentCols),
-		names:  segmentCols,
+		link: "memberships", parent: "profile_id", child: "segment_id",
+		table: "segments", cols: segmentCols,
 	}, profileIDs, p, scanSegment)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: profile segment pages: %w", err)

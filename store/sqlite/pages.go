@@ -99,27 +99,37 @@ func count(ctx context.Context, s *Store, l list) (int, error) {
 	return n, err
 }
 
-// children describes per-parent pages: rows of from whose parent column is
-// one of the parents, each page ordered by the key column. cols are the
-// item's columns qualified by their table's alias, names their bare names.
+// children describes per-parent pages: a link table (memberships,
+// promotion_segments) ties each parent id to the ids of its children, rows
+// of table.
 type children struct {
-	parent string
-	key    string
-	from   string
-	cols   string
-	names  string
+	link   string // the link table
+	parent string // its column of parent ids
+	child  string // its column of child ids
+	table  string // the children's table, keyed by id
+	cols   string // the children's columns
 }
 
-// parentPages reads one page per parent id in one query: the window
-// function numbers each parent's rows in the page's direction inside the
-// bounds, and rows past limit+1 are dropped by the database.
+// parentPages reads one page per parent id in one query. Each parent's
+// page is a LIMIT subquery on the link table's index, correlated with the
+// parent: the cost is the rows returned, not the parent's size. (Numbering
+// each parent's rows with ROW_NUMBER() and keeping rn <= limit+1 gives the
+// same rows, but numbers every child of every parent first: a page of a
+// segment with 100k members took ~300 ms that way, under 1 ms this way.)
 func parentPages[K store.Key, T any](ctx context.Context, s *Store, c children, parents []string, p store.Page[K], scan func(scanFunc, ...any) (T, error)) ([]store.PageOf[T], error) {
-	where, args := keyset(c.key, p, []string{inIDs(c.parent)}, []any{jsonList(parents)})
+	bounds, args := keyset("l."+c.child, p, nil, []any{jsonList(parents)})
 	limit := limitOf(p)
-	q := fmt.Sprintf(`SELECT parent, %s FROM (
-	SELECT %s AS parent, %s, ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s %s) AS rn
-	FROM %s%s
-) WHERE rn <= ? ORDER BY parent, rn`, c.names, c.parent, c.cols, c.parent, c.key, direction(p), c.from, whereSQL(where))
+	cond := ""
+	if len(bounds) > 0 {
+		cond = " AND " + strings.Join(bounds, " AND ")
+	}
+	dir := direction(p)
+	q := fmt.Sprintf(`SELECT j.parent, %s
+FROM (SELECT DISTINCT value AS parent FROM json_each(?)) j, %s c
+WHERE c.id IN (
+	SELECT l.%s FROM %s l WHERE l.%s = j.parent%s ORDER BY l.%s %s LIMIT ?
+)
+ORDER BY j.parent, c.id %s`, qualified("c", c.cols), c.table, c.child, c.link, c.parent, cond, c.child, dir, dir)
 	rows, err := s.db.QueryContext(ctx, q, append(args, limit+1)...)
 	if err != nil {
 		return nil, err

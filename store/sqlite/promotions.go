@@ -78,11 +78,8 @@ func (s *Store) CountPromotions(ctx context.Context, f store.PromotionFilter) (i
 // whose condition names it.
 func (s *Store) SegmentPromotionPages(ctx context.Context, segmentIDs []string, p store.Page[int64]) ([]store.PageOf[*store.Promotion], error) {
 	out, err := parentPages(ctx, s, children{
-		parent: "ps.segment_id",
-		key:    "ps.promotion_id",
-		from:   "promotion_segments ps JOIN promotions p ON p.id = ps.promotion_id",
-		cols:   qualified("p", promotionCols),
-		names:  promotionCols,
+		link: "promotion_segments", parent: "segment_id", child: "promotion_id",
+		table: "promotions", cols: promotionCols,
 	}, segmentIDs, p, scanPromotion)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: segment promotion pages: %w", err)

@@ -1,7 +1,7 @@
 package sqlite
 
 import (
-	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -168,4 +168,18 @@ func TestSegmentsPerProfileLimit(t *testing.T) {
 	}
 }
 
-var _ = context.Background
+// TestOddPath opens a file whose name holds URI delimiters.
+func TestOddPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a dir?x=1#frag%20", "segql.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not at %s: %v", path, err)
+	}
+}

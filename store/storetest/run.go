@@ -1,5 +1,3 @@
-// Package storetest is the contract test suite of store.Store: every
-// backend runs it against a real database and passes it unchanged.
 package storetest
 
 import (
