@@ -19,10 +19,12 @@ const (
 	MaxConditionIDs   = 250
 )
 
-// ValidUUID reports whether s is a UUID in its canonical text form.
+// ValidUUID reports whether s is a UUID in its canonical text form:
+// lowercase, with hyphens. Only that form is accepted, so every backend
+// compares ids the same way.
 func ValidUUID(s string) bool {
 	u, err := uuid.Parse(s)
-	return err == nil && u.String() == strings.ToLower(s) && len(s) == 36
+	return err == nil && u.String() == s
 }
 
 // NewID returns a time-ordered UUID (version 7), so lists ordered by UUID
