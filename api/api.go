@@ -94,7 +94,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	gql.SetErrorPresenter(presentError(o.Logger))
 	gql.SetRecoverFunc(recoverPanic(o.Logger))
 
-	var graphqlHandler http.Handler = gql
+	var graphqlHandler http.Handler = unexpired(gql)
 	graphqlHandler = loaders.Middleware(counted, o.Loaders, graphqlHandler)
 	graphqlHandler = principal(o.Customers, o.Logger, graphqlHandler)
 	graphqlHandler = checkBody(graphqlHandler)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -60,6 +61,23 @@ func timeout(d time.Duration, next http.Handler) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// unexpired answers a request whose time ran out before GraphQL began (a
+// slow upload, say) with a coded error: gqlgen skips such a request and
+// answers 200 with the body null.
+func unexpired(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.Context().Err(); err != nil {
+			code, message := CodeTimeout, "the request took too long and was stopped"
+			if errors.Is(err, context.Canceled) {
+				code, message = CodeCancelled, "the request was cancelled"
+			}
+			writeError(w, http.StatusServiceUnavailable, code, message)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 
