@@ -11,6 +11,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/segql/segql/resolvers"
 )
 
 // Codes of errors segql raises itself (gqlgen adds GRAPHQL_PARSE_FAILED,
@@ -44,6 +46,15 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case gqlErr != nil && gqlErr.Rule != "":
 			// Validation errors from gqlparser keep their message.
 			out.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
+		case badArguments(ctx):
+			// gqlgen could not read the field's arguments: a DateTime or
+			// Int64 it cannot parse. The message is about the client's input.
+			out.Extensions = map[string]any{"code": resolvers.CodeBadUserInput}
+		case gqlErr != nil && gqlErr.Err == nil && graphql.GetFieldContext(ctx) == nil:
+			// gqlgen refused the request before running it with a message
+			// of its own (a persisted query hash that does not match its
+			// query, an unknown persisted query version).
+			out.Extensions = map[string]any{"code": CodeBadRequest}
 		default:
 			log.ErrorContext(ctx, "internal error", "error", err, "path", out.Path.String())
 			out.Message, out.Extensions = "internal server error", map[string]any{"code": CodeInternal}
@@ -52,10 +63,25 @@ func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
+// badArguments reports whether an error was raised reading a field's
+// arguments: gqlgen leaves the field's Args unset when that fails, and sets
+// them before its resolver runs.
+func badArguments(ctx context.Context) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && fc.Args == nil && len(fc.Field.Arguments) > 0
+}
+
 // recoverPanic logs a resolver's panic with its stack and answers a
 // generic error; the server goes on.
 func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
+		if badArguments(ctx) {
+			// gqlparser panics reading an integer literal beyond 64 bits.
+			return &gqlerror.Error{
+				Message:    fmt.Sprintf("an argument could not be read: %v", p),
+				Extensions: map[string]any{"code": resolvers.CodeBadUserInput},
+			}
+		}
 		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return &gqlerror.Error{Message: "internal server error", Extensions: map[string]any{"code": CodeInternal}}
 	}
