@@ -2,13 +2,18 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -403,4 +408,145 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// blockingStore is a store whose segment list waits until its request ends.
+type blockingStore struct{ store.Store }
+
+func (s blockingStore) ListSegments(ctx context.Context, f store.SegmentFilter, p store.Page[string]) (store.PageOf[*store.Segment], error) {
+	<-ctx.Done()
+	return store.PageOf[*store.Segment]{}, fmt.Errorf("blocking store: %w", ctx.Err())
+}
+
+func TestRequestTimeout(t *testing.T) {
+	ts := newTestServer(t, func(o *api.Options) {
+		o.Store = blockingStore{o.Store}
+		o.RequestTimeout = 50 * time.Millisecond
+	})
+	ts.load(catalog())
+
+	t.Run("while running", func(t *testing.T) {
+		ts := ts.with(t)
+		res := ts.do(`{ segments { totalCount } customer(customerId: 1) { email } }`, nil, "")
+		equal(t, "codes", codesOf(res), []string{"TIMEOUT"})
+		if strings.Contains(res.Errors[0].Message, "blocking store") {
+			t.Errorf("the error tells internals: %q", res.Errors[0].Message)
+		}
+	})
+
+	// A request whose time ran out, or whose client left, before GraphQL ran.
+	body := []byte(`{"query": "{ customer(customerId: 1) { email } }"}`)
+	expired, cancelExpired := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelExpired()
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+		code string
+	}{{"deadline passed", expired, "TIMEOUT"}, {"client left", cancelled, "CANCELLED"}} {
+		t.Run(c.name, func(t *testing.T) {
+			ts := ts.with(t)
+			req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body)).WithContext(c.ctx)
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			ts.Handler.ServeHTTP(rec, req)
+			r := rawResponse{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+			if r.Status != http.StatusServiceUnavailable {
+				t.Errorf("status %d, want 503: %s", r.Status, r.Body)
+			}
+			equal(t, "codes", codesOf(ts.gql(r)), []string{c.code})
+		})
+	}
+}
+
+func TestBadScalarInput(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(catalog())
+	cases := []struct {
+		name  string
+		query string
+		vars  map[string]any
+	}{
+		{"Int64 out of range, literal", `{ customer(customerId: 99999999999999999999) { email } }`, nil},
+		{"Int64 out of range, variable", `query($id: Int64!) { customer(customerId: $id) { email } }`, map[string]any{"id": "99999999999999999999"}},
+		{"Int64 not a number", `query($id: Int64!) { customer(customerId: $id) { email } }`, map[string]any{"id": "one"}},
+		{"DateTime not a date", `mutation { createPromotion(input: {name: "X", redemptionType: AUTOMATIC, startsAt: "next week"}) { promotion { promotionId } } }`, nil},
+		{"DateTime in a variable", `mutation($in: CreatePromotionInput!) { createPromotion(input: $in) { promotion { promotionId } } }`,
+			map[string]any{"in": map[string]any{"name": "X", "redemptionType": "AUTOMATIC", "endsAt": "2030-13-45"}}},
+		{"Int64 in a list", `query($ids: [Int64!]) { shopperProfiles(filter: {customerIds: $ids}) { totalCount } }`, map[string]any{"ids": []any{1, "x"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ts := ts.with(t)
+			res := ts.do(c.query, c.vars, "")
+			equal(t, "codes", codesOf(res), []string{"BAD_USER_INPUT"})
+		})
+	}
+	equal(t, "nothing written", ts.promotionCount(), 5)
+
+	t.Run("persisted query problems", func(t *testing.T) {
+		ts := ts.with(t)
+		const query = `{ segments { totalCount } }`
+		for name, ext := range map[string]any{
+			"hash does not match": map[string]any{"version": 1, "sha256Hash": strings.Repeat("0", 64)},
+			"unknown version":     map[string]any{"version": 2, "sha256Hash": strings.Repeat("0", 64)},
+			"not an object":       "yes please",
+		} {
+			res := ts.post(map[string]any{"query": query, "extensions": map[string]any{"persistedQuery": ext}})
+			if codes := codesOf(res); !slices.Equal(codes, []string{"BAD_REQUEST"}) {
+				t.Errorf("%s: codes %v, want [BAD_REQUEST]", name, codes)
+			}
+		}
+	})
+}
+
+// failingStore is a store whose customer and segment reads fail.
+type failingStore struct{ store.Store }
+
+var errStoreDetail = errors.New("sqlite: disk I/O error at /var/lib/segql/secret.db")
+
+func (s failingStore) CustomersByIDs(context.Context, []int64) ([]*store.Customer, error) {
+	return nil, errStoreDetail
+}
+
+func (s failingStore) ListSegments(context.Context, store.SegmentFilter, store.Page[string]) (store.PageOf[*store.Segment], error) {
+	return store.PageOf[*store.Segment]{}, errStoreDetail
+}
+
+func TestInternalErrorsAreHidden(t *testing.T) {
+	ts := newTestServer(t, func(o *api.Options) { o.Store = failingStore{o.Store} })
+	ts.load(catalog())
+	for _, q := range []string{
+		`{ customer(customerId: 1) { email } }`,
+		`{ segments(first: 5) { totalCount } }`,
+		`query($u: ID!) { shopperProfile(uuid: $u) { customer { email } } }`,
+	} {
+		res := ts.do(q, map[string]any{"u": profileID(1)}, "")
+		equal(t, q, codesOf(res), []string{"INTERNAL_SERVER_ERROR"})
+		for _, e := range res.Errors {
+			if e.Message != "internal server error" {
+				t.Errorf("%s: message %q tells internals", q, e.Message)
+			}
+		}
+	}
+	// The rest of a query still answers.
+	var data struct{ Promotion struct{ Name string } }
+	res := ts.do(`{ promotion(promotionId: 1) { name } customer(customerId: 1) { email } }`, nil, "")
+	if err := json.Unmarshal(res.Data, &data); err != nil || data.Promotion.Name != "Promotion 1" {
+		t.Errorf("partial answer %s", res.Data)
+	}
+}
+
+func TestReadinessWithoutStore(t *testing.T) {
+	ts := newTestServer(t)
+	if err := ts.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r := ts.raw(http.MethodGet, "/readyz", "", nil, nil); r.Status != http.StatusServiceUnavailable {
+		t.Errorf("readyz with a closed store: %d, want 503", r.Status)
+	}
+	if r := ts.raw(http.MethodGet, "/healthz", "", nil, nil); r.Status != http.StatusOK {
+		t.Errorf("healthz with a closed store: %d, want 200", r.Status)
+	}
 }
