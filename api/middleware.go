@@ -40,8 +40,9 @@ func onlyJSON(next http.Handler) http.Handler {
 // is a guest, a bad one is refused.
 func principal(v *auth.Verifier, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || v == nil {
+		// The scheme is case-insensitive (RFC 9110): "bearer" is "Bearer".
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !strings.EqualFold(scheme, "Bearer") || v == nil {
 			next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{})))
 			return
 		}
