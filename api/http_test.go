@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/segql/segql/api"
 	"github.com/segql/segql/auth"
 	"github.com/segql/segql/store"
@@ -354,6 +356,51 @@ func TestCustomerTokens(t *testing.T) {
 		ts.queryAs(ts.token(7, nil), viewer, nil, &data)
 		if data.Viewer.IsGuest || data.Viewer.Customer.CustomerID != 7 {
 			t.Errorf("viewer %+v, want customer 7", data.Viewer)
+		}
+	})
+
+	t.Run("scheme in any letter case", func(t *testing.T) {
+		ts := ts.with(t)
+		for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+			r := ts.raw(http.MethodPost, "/graphql", "application/json", []byte(`{"query": "{ viewer { isGuest customer { customerId } } }"}`),
+				http.Header{"Authorization": {scheme + " " + ts.token(7, nil)}})
+			res := ts.gql(r)
+			if want := `{"viewer":{"isGuest":false,"customer":{"customerId":7}}}`; string(res.Data) != want {
+				t.Errorf("%s: %d %s, want %s", scheme, r.Status, res.Data, want)
+			}
+		}
+		// Another scheme is no customer token: the shopper is a guest.
+		r := ts.raw(http.MethodPost, "/graphql", "application/json", []byte(`{"query": "{ viewer { isGuest } }"}`),
+			http.Header{"Authorization": {"Basic dXNlcjpwYXNz"}})
+		if res := ts.gql(r); string(res.Data) != `{"viewer":{"isGuest":true}}` {
+			t.Errorf("Basic: %s", res.Data)
+		}
+	})
+
+	t.Run("BigCommerce customer claims", func(t *testing.T) {
+		ts := ts.with(t)
+		claims := jwt.MapClaims{"customer": map[string]any{"id": 7, "group_id": 5}, "channel_id": 2, "store_hash": "abc", "exp": time.Now().Add(time.Minute).Unix()}
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString([]byte("test-secret"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var data struct {
+			Viewer struct{ Customer struct{ CustomerID int64 } }
+		}
+		ts.queryAs(tok, `{ viewer { customer { customerId } } }`, nil, &data)
+		equal(t, "customer", data.Viewer.Customer.CustomerID, int64(7))
+
+		// Neither a customer object nor a numeric sub: refused.
+		for _, c := range []jwt.MapClaims{
+			{"sub": "seven", "exp": time.Now().Add(time.Minute).Unix()},
+			{"exp": time.Now().Add(time.Minute).Unix()},
+			{"sub": "7"}, // no exp
+		} {
+			tok, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte("test-secret"))
+			res := ts.do(`{ viewer { isGuest } }`, nil, tok)
+			if res.Status != http.StatusUnauthorized {
+				t.Errorf("claims %v: status %d, want 401", c, res.Status)
+			}
 		}
 	})
 
