@@ -440,3 +440,49 @@ func nonNilStrings(s []string) []string {
 	}
 	return s
 }
+
+// TestMutationsInOneRequest runs writes one after another in one request:
+// each payload sees the writes before it, not what an earlier payload loaded.
+func TestMutationsInOneRequest(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(membershipFixture(3))
+	var data struct {
+		Before struct {
+			ShopperProfiles struct{ TotalCount int }
+		}
+		Add struct {
+			Segment struct {
+				ShopperProfiles struct{ TotalCount int }
+			}
+		}
+		Remove struct {
+			Segment struct {
+				ShopperProfiles struct{ TotalCount int }
+			}
+		}
+		Rename struct {
+			Segments []struct {
+				Name            string
+				ShopperProfiles struct {
+					Nodes []struct{ UUID string }
+				}
+			}
+		}
+	}
+	ts.query(`mutation($s: ID!, $p2: ID!, $p3: ID!, $p1: ID!) {
+		add: addShopperProfilesToSegment(segmentUuid: $s, shopperProfileUuids: [$p2, $p3]) { segment { shopperProfiles { totalCount } } }
+		remove: removeShopperProfilesFromSegment(segmentUuid: $s, shopperProfileUuids: [$p1]) { segment { shopperProfiles { totalCount } } }
+		rename: updateSegments(input: [{uuid: $s, name: "Renamed"}]) { segments { name shopperProfiles { nodes { uuid } } } }
+	}`, map[string]any{"s": segID(1), "p1": profileID(1), "p2": profileID(2), "p3": profileID(3)}, &data)
+	equal(t, "members after add", data.Add.Segment.ShopperProfiles.TotalCount, 3)
+	equal(t, "members after remove", data.Remove.Segment.ShopperProfiles.TotalCount, 2)
+	if len(data.Rename.Segments) != 1 {
+		t.Fatalf("renamed %d segments", len(data.Rename.Segments))
+	}
+	var members []string
+	for _, n := range data.Rename.Segments[0].ShopperProfiles.Nodes {
+		members = append(members, n.UUID)
+	}
+	equal(t, "members in the last payload", members, sortedIDs(profileID, 2, 3))
+	equal(t, "name", data.Rename.Segments[0].Name, "Renamed")
+}

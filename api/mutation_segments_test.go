@@ -467,3 +467,18 @@ func namesInUUIDOrder(names map[int]string) []string {
 	}
 	return out
 }
+
+func TestDeleteSegmentsNamedTogether(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(catalog())
+	// Promotion 3 names segments 1 and 2, promotion 2 segment 1; promotion 4
+	// (INVALID already) names segment 3.
+	res := ts.deleteSegments(segID(2), segID(1), segID(3)).DeleteSegments
+	checkUserErrors(t, res.UserErrors)
+	equal(t, "deleted", res.DeletedUuids, []string{segID(2), segID(1), segID(3)})
+	equal(t, "invalidated, each once", fmt.Sprint(res.InvalidatedPromotions), "[{2 INVALID} {3 INVALID} {4 INVALID}]")
+	equal(t, "segments left", ts.segmentNames(), []string{"ÉLITE Gold"})
+	// Promotions without a segment condition are untouched.
+	equal(t, "promotion 1", ts.promotion(1).Status, "ENABLED")
+	equal(t, "promotion 5", ts.promotion(5).Status, "ENABLED")
+}
