@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,14 +49,20 @@ func (getQueries) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 	}
 	raw.ReadTime.End = graphql.Now()
 
+	// Negotiate as gqlgen's POST transport does: the GraphQL-over-HTTP
+	// media type answers a request it cannot run 400, application/json 422.
+	contentType, protocolStatus := "application/json", http.StatusUnprocessableEntity
+	if acceptsGraphQLResponse(r.Header.Get("Accept")) {
+		contentType, protocolStatus = graphQLResponseType, http.StatusBadRequest
+	}
 	ctx := r.Context()
 	opCtx, errs := exec.CreateOperationContext(ctx, raw)
 	if errs != nil {
 		status := http.StatusOK
 		if errcode.GetErrorKind(errs) == errcode.KindProtocol {
-			status = http.StatusUnprocessableEntity
+			status = protocolStatus
 		}
-		writeResponse(w, status, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
+		writeResponse(w, contentType, status, exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs))
 		return
 	}
 	if op := opCtx.Doc.Operations.ForName(opCtx.OperationName); op == nil || op.Operation != ast.Query {
@@ -64,11 +71,31 @@ func (getQueries) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeResponse(w, http.StatusOK, responses(ctx))
+	writeResponse(w, contentType, http.StatusOK, responses(ctx))
 }
 
-func writeResponse(w http.ResponseWriter, status int, res *graphql.Response) {
-	w.Header().Set("Content-Type", "application/json")
+const graphQLResponseType = "application/graphql-response+json"
+
+// acceptsGraphQLResponse reports whether the first media type of an Accept
+// header that names a JSON response is the GraphQL-over-HTTP one.
+func acceptsGraphQLResponse(accept string) bool {
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case graphQLResponseType:
+			return true
+		case "application/json", "application/*", "*/*":
+			return false
+		}
+	}
+	return false
+}
+
+func writeResponse(w http.ResponseWriter, contentType string, status int, res *graphql.Response) {
+	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(res)
 }
