@@ -597,3 +597,31 @@ func TestReadinessWithoutStore(t *testing.T) {
 		t.Errorf("healthz with a closed store: %d, want 200", r.Status)
 	}
 }
+
+// TestGETAndPOSTAgree sends the same requests both ways: status and
+// content type must not depend on the method.
+func TestGETAndPOSTAgree(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(catalog())
+	for _, accept := range []string{"", "application/json", "application/graphql-response+json", "application/graphql-response+json, application/json;q=0.9", "*/*"} {
+		for _, query := range []string{`{ segments { totalCount } }`, `{ segments {`, `{ segments { nmae } }`} {
+			name := fmt.Sprintf("Accept %q, %s", accept, query)
+			t.Run(name, func(t *testing.T) {
+				ts := ts.with(t)
+				h := http.Header{}
+				if accept != "" {
+					h.Set("Accept", accept)
+				}
+				get := ts.raw(http.MethodGet, "/graphql?"+url.Values{"query": {query}}.Encode(), "", nil, h)
+				post := ts.raw(http.MethodPost, "/graphql", "application/json", must(json.Marshal(map[string]any{"query": query})), h)
+				if get.Status != post.Status {
+					t.Errorf("status: GET %d, POST %d", get.Status, post.Status)
+				}
+				if g, p := get.Header.Get("Content-Type"), post.Header.Get("Content-Type"); g != p {
+					t.Errorf("Content-Type: GET %q, POST %q", g, p)
+				}
+				equal(t, "codes", codesOf(ts.gql(get)), codesOf(ts.gql(post)))
+			})
+		}
+	}
+}
