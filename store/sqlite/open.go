@@ -5,11 +5,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/segql/segql/store"
 )
@@ -40,6 +42,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// Keep a few connections around: opening one re-runs the pragmas.
 	db.SetMaxIdleConns(8)
 	s := &Store{db: db, maxSegments: store.MaxSegments, maxSegmentsPerProfile: store.MaxSegmentsPerProfile}
+	if err := useWAL(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	if err := s.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -47,8 +53,34 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// useWAL switches the file to write-ahead logging, which lets readers run
+// beside the one writer. The mode is kept in the file, so it is set once
+// here rather than by every connection. Switching needs the file to
+// itself, and SQLite answers SQLITE_BUSY at once, without its busy
+// timeout, while another process opens the same new file: retry briefly.
+func useWAL(ctx context.Context, db *sql.DB) error {
+	var err error
+	for attempt := 1; attempt <= 50; attempt++ {
+		var mode string
+		err = db.QueryRowContext(ctx, "PRAGMA journal_mode=WAL").Scan(&mode)
+		if err == nil {
+			return nil
+		}
+		var se interface{ Code() int }
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("set WAL journal mode: %w", err)
+}
+
 // dsn builds the driver's connection string; each pooled connection runs
-// the pragmas when it opens. WAL lets readers run beside the one writer;
+// the pragmas when it opens.
 // synchronous=NORMAL is safe from corruption in WAL mode and spares an
 // fsync per commit (a power cut may lose the last commits, not more); a
 // 64 MiB page cache keeps a large import's indexes in memory (it halved
@@ -60,7 +92,6 @@ func dsn(path string) string {
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	pragmas := []string{
 		fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()),
-		"journal_mode(WAL)",
 		"foreign_keys(1)",
 		"synchronous(NORMAL)",
 		"cache_size(-65536)",
