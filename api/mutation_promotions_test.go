@@ -283,6 +283,9 @@ func TestUpdatePromotion(t *testing.T) {
 	t.Run("channels emptied: every channel", func(t *testing.T) {
 		step(t, map[string]any{"channelIds": []int64{}}, func(p *promotionOut) { p.ChannelIDs = []int64{} })
 	})
+	t.Run("clear the use limit", func(t *testing.T) {
+		step(t, map[string]any{"clearMaxUses": true}, func(p *promotionOut) { p.MaxUses = nil })
+	})
 	t.Run("clear the end", func(t *testing.T) {
 		step(t, map[string]any{"clearEndsAt": true}, func(p *promotionOut) { p.EndsAt = nil })
 	})
@@ -323,6 +326,7 @@ func TestUpdatePromotion(t *testing.T) {
 		{"unknown promotion", map[string]any{"promotionId": 99, "name": "X"}, "NOT_FOUND", []string{"promotionId"}},
 		{"status INVALID", map[string]any{"status": "INVALID"}, "INVALID_INPUT", []string{"status"}},
 		{"end set and cleared", map[string]any{"endsAt": "2041-01-01T00:00:00Z", "clearEndsAt": true}, "INVALID_INPUT", []string{"clearEndsAt"}},
+		{"use limit set and cleared", map[string]any{"maxUses": 3, "clearMaxUses": true}, "INVALID_INPUT", []string{"clearMaxUses"}},
 		{"start after the end", map[string]any{"startsAt": "2045-01-01T00:00:00Z"}, "INVALID_INPUT", []string{"endsAt"}},
 		{"empty name", map[string]any{"name": ""}, "INVALID_INPUT", []string{"name"}},
 		{"bad currency", map[string]any{"currencyCode": "xx"}, "INVALID_INPUT", []string{"currencyCode"}},

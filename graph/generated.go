@@ -1795,7 +1795,7 @@ enum UserErrorCode {
   DUPLICATE_PROFILE
   "Another customer already has this email (letter case ignored)."
   DUPLICATE_EMAIL
-  "The same id or name appears twice in one call."
+  "The same id or name appears twice in one call, or a promotion to create has an id already taken."
   DUPLICATE_INPUT
   "A store limit would be passed: 1000 segments, or 1000 segments per shopper."
   LIMIT_EXCEEDED
@@ -2011,6 +2011,8 @@ input UpdatePromotionInput {
   currencyCode: String
   "New use limit."
   maxUses: Int
+  "Set true to remove the use limit."
+  clearMaxUses: Boolean
   "New usage count."
   currentUses: Int
   "New targeting, replacing the old one whole."
@@ -9220,7 +9222,7 @@ func (ec *executionContext) unmarshalInputUpdatePromotionInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"promotionId", "name", "displayName", "redemptionType", "status", "startsAt", "endsAt", "clearEndsAt", "channelIds", "currencyCode", "maxUses", "currentUses", "customer"}
+	fieldsInOrder := [...]string{"promotionId", "name", "displayName", "redemptionType", "status", "startsAt", "endsAt", "clearEndsAt", "channelIds", "currencyCode", "maxUses", "clearMaxUses", "currentUses", "customer"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -9304,6 +9306,13 @@ func (ec *executionContext) unmarshalInputUpdatePromotionInput(ctx context.Conte
 				return it, err
 			}
 			it.MaxUses = data
+		case "clearMaxUses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearMaxUses"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearMaxUses = data
 		case "currentUses":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currentUses"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)

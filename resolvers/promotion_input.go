@@ -85,6 +85,7 @@ func promotionUpdate(in model.UpdatePromotionInput) (store.PromotionUpdate, *sto
 		ChannelIDs:     in.ChannelIds,
 		CurrencyCode:   in.CurrencyCode,
 		MaxUses:        in.MaxUses,
+		ClearMaxUses:   deref(in.ClearMaxUses),
 		CurrentUses:    in.CurrentUses,
 	}
 	if in.Customer != nil {

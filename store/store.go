@@ -131,6 +131,7 @@ type PromotionUpdate struct {
 	ChannelIDs     []int64 // nil: keep
 	CurrencyCode   *string
 	MaxUses        *int
+	ClearMaxUses   bool
 	CurrentUses    *int
 	Customer       *Targeting // nil: keep; set: replaces the targeting whole
 }

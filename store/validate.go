@@ -151,9 +151,11 @@ func CheckTargeting(t Targeting) *targetingError {
 	if len(t.GroupIDs) > 0 && len(t.ExcludedGroupIDs) > 0 {
 		return &targetingError{"groupIds", "group ids and excluded group ids cannot both be set"}
 	}
-	for _, g := range append(append([]int64{}, t.GroupIDs...), t.ExcludedGroupIDs...) {
-		if g < 0 {
-			return &targetingError{"groupIds", "group ids must not be negative"}
+	for field, ids := range map[string][]int64{"groupIds": t.GroupIDs, "excludedGroupIds": t.ExcludedGroupIDs} {
+		for _, g := range ids {
+			if g < 0 {
+				return &targetingError{field, "group ids must not be negative"}
+			}
 		}
 	}
 	if t.MinimumOrderCount < 0 {

@@ -16,7 +16,7 @@ func TestCheckTargeting(t *testing.T) {
 		{"empty", Targeting{}, ""},
 		{"groups", Targeting{GroupIDs: []int64{0, 1}}, ""},
 		{"both group lists", Targeting{GroupIDs: []int64{1}, ExcludedGroupIDs: []int64{2}}, "groupIds"},
-		{"negative group", Targeting{ExcludedGroupIDs: []int64{-1}}, "groupIds"},
+		{"negative excluded group", Targeting{ExcludedGroupIDs: []int64{-1}}, "excludedGroupIds"},
 		{"negative order count", Targeting{MinimumOrderCount: -1}, "minimumOrderCount"},
 		{"id", Targeting{Segments: &id}, ""},
 		{"three levels", Targeting{Segments: ptr(nest(nest(nest(id))))}, ""},

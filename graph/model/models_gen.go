@@ -246,6 +246,8 @@ type UpdatePromotionInput struct {
 	CurrencyCode *string `json:"currencyCode,omitempty"`
 	// New use limit.
 	MaxUses *int `json:"maxUses,omitempty"`
+	// Set true to remove the use limit.
+	ClearMaxUses *bool `json:"clearMaxUses,omitempty"`
 	// New usage count.
 	CurrentUses *int `json:"currentUses,omitempty"`
 	// New targeting, replacing the old one whole.
@@ -300,7 +302,7 @@ const (
 	UserErrorCodeDuplicateProfile UserErrorCode = "DUPLICATE_PROFILE"
 	// Another customer already has this email (letter case ignored).
 	UserErrorCodeDuplicateEmail UserErrorCode = "DUPLICATE_EMAIL"
-	// The same id or name appears twice in one call.
+	// The same id or name appears twice in one call, or a promotion to create has an id already taken.
 	UserErrorCodeDuplicateInput UserErrorCode = "DUPLICATE_INPUT"
 	// A store limit would be passed: 1000 segments, or 1000 segments per shopper.
 	UserErrorCodeLimitExceeded UserErrorCode = "LIMIT_EXCEEDED"

@@ -146,8 +146,9 @@ func (s *Store) UpdatePromotion(ctx context.Context, in store.PromotionUpdate) (
 			out.Errors = []store.UserError{store.Reject(-1, field, code, format, args...)}
 			return nil
 		}
-		if in.ClearEndsAt && in.EndsAt != nil {
-			return reject("clearEndsAt", store.CodeInvalidInput, "an end date cannot be set and cleared at once")
+		if ue := in.Check(); ue != nil {
+			out.Errors = []store.UserError{*ue}
+			return nil
 		}
 		cur, err := w.promotion(ctx, in.ID)
 		if err != nil {
@@ -157,7 +158,7 @@ func (s *Store) UpdatePromotion(ctx context.Context, in store.PromotionUpdate) (
 			return reject("promotionId", store.CodeNotFound, "promotion %d does not exist", in.ID)
 		}
 		p := *cur
-		mergePromotion(&p, in)
+		in.Apply(&p)
 		p.UpdatedAt = w.now
 		stored, ue, err := w.putPromotion(ctx, -1, p)
 		if err != nil {
@@ -174,42 +175,6 @@ func (s *Store) UpdatePromotion(ctx context.Context, in store.PromotionUpdate) (
 		return store.Written[*store.Promotion]{}, err
 	}
 	return out, nil
-}
-
-func mergePromotion(p *store.Promotion, u store.PromotionUpdate) {
-	set := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	set(&p.Name, u.Name)
-	set(&p.DisplayName, u.DisplayName)
-	set(&p.RedemptionType, u.RedemptionType)
-	set(&p.Status, u.Status)
-	set(&p.CurrencyCode, u.CurrencyCode)
-	if u.StartsAt != nil {
-		p.StartsAt = *u.StartsAt
-	}
-	if u.EndsAt != nil {
-		t := *u.EndsAt
-		p.EndsAt = &t
-	}
-	if u.ClearEndsAt {
-		p.EndsAt = nil
-	}
-	if u.ChannelIDs != nil {
-		p.ChannelIDs = u.ChannelIDs
-	}
-	if u.MaxUses != nil {
-		n := *u.MaxUses
-		p.MaxUses = &n
-	}
-	if u.CurrentUses != nil {
-		p.CurrentUses = *u.CurrentUses
-	}
-	if u.Customer != nil {
-		p.Customer = *u.Customer
-	}
 }
 
 // DeletePromotions deletes promotions by id.

@@ -142,6 +142,12 @@ func testUpdatePromotion(t *testing.T, s store.Store) {
 	if w.Items[0].EndsAt != nil {
 		t.Errorf("ends at %v after clearing", w.Items[0].EndsAt)
 	}
+	// Clearing the use limit (it was 0).
+	w, err = s.UpdatePromotion(ctx, store.PromotionUpdate{ID: 1, ClearMaxUses: true})
+	mustWrite(t, "clear max uses", w.Errors, err)
+	if w.Items[0].MaxUses != nil {
+		t.Errorf("max uses %v after clearing", *w.Items[0].MaxUses)
+	}
 	// Removing the condition empties the reverse lookup.
 	w, err = s.UpdatePromotion(ctx, store.PromotionUpdate{ID: 1, Customer: &store.Targeting{}})
 	mustWrite(t, "no condition", w.Errors, err)
@@ -167,6 +173,7 @@ func testUpdatePromotionRejected(t *testing.T, s store.Store) {
 		{"start after end", store.PromotionUpdate{ID: 1, StartsAt: ptr(orig.StartsAt.Add(2 * time.Hour))}, "endsAt", store.CodeInvalidInput},
 		{"end before start", store.PromotionUpdate{ID: 1, EndsAt: ptr(orig.StartsAt.Add(-time.Hour))}, "endsAt", store.CodeInvalidInput},
 		{"end set and cleared", store.PromotionUpdate{ID: 1, EndsAt: ptr(orig.StartsAt.Add(2 * time.Hour)), ClearEndsAt: true}, "clearEndsAt", store.CodeInvalidInput},
+		{"max uses set and cleared", store.PromotionUpdate{ID: 1, MaxUses: ptr(5), ClearMaxUses: true}, "clearMaxUses", store.CodeInvalidInput},
 		{"status", store.PromotionUpdate{ID: 1, Status: ptr("PAUSED")}, "status", store.CodeInvalidInput},
 		{"name", store.PromotionUpdate{ID: 1, Name: ptr("")}, "name", store.CodeInvalidInput},
 		{"channels", store.PromotionUpdate{ID: 1, ChannelIDs: []int64{-1}}, "channelIds", store.CodeInvalidInput},
