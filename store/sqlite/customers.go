@@ -90,31 +90,12 @@ func (s *Store) UpsertCustomers(ctx context.Context, in []store.Customer) (store
 func (s *Store) DeleteCustomers(ctx context.Context, ids []int64) (store.Deleted[int64], error) {
 	var out store.Deleted[int64]
 	err := s.write(ctx, "delete customers", func(w *txn) error {
-		out = store.Deleted[int64]{}
-		var rej rejections
-		seen := map[int64]bool{}
-		for i, id := range ids {
-			if id <= 0 {
-				rej.add(i, "", store.CodeInvalidInput, "customer id must be positive")
-				continue
-			}
-			if seen[id] {
-				rej.add(i, "", store.CodeDuplicateInput, "customer %d appears earlier in this call", id)
-				continue
-			}
-			seen[id] = true
+		var err error
+		out, err = store.DeleteEach(ids, "customer", func(id int64) (bool, error) {
 			n, err := w.exec(ctx, `DELETE FROM customers WHERE id = ?`, id)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				rej.add(i, "", store.CodeNotFound, "customer %d does not exist", id)
-				continue
-			}
-			out.IDs = append(out.IDs, id)
-		}
-		out.Errors = rej
-		return nil
+			return n > 0, err
+		})
+		return err
 	})
 	if err != nil {
 		return store.Deleted[int64]{}, err

@@ -99,31 +99,12 @@ func (s *Store) CreateShopperProfiles(ctx context.Context, customerIDs []int64) 
 func (s *Store) DeleteShopperProfiles(ctx context.Context, ids []string) (store.Deleted[string], error) {
 	var out store.Deleted[string]
 	err := s.write(ctx, "delete shopper profiles", func(w *txn) error {
-		out = store.Deleted[string]{}
-		var rej rejections
-		seen := map[string]bool{}
-		for i, id := range ids {
-			if !store.ValidUUID(id) {
-				rej.add(i, "", store.CodeInvalidInput, "%q is not a shopper profile UUID", id)
-				continue
-			}
-			if seen[id] {
-				rej.add(i, "", store.CodeDuplicateInput, "shopper profile %s appears earlier in this call", id)
-				continue
-			}
-			seen[id] = true
+		var err error
+		out, err = store.DeleteEach(ids, "shopper profile", func(id string) (bool, error) {
 			n, err := w.exec(ctx, `DELETE FROM shopper_profiles WHERE id = ?`, id)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				rej.add(i, "", store.CodeNotFound, "shopper profile %s does not exist", id)
-				continue
-			}
-			out.IDs = append(out.IDs, id)
-		}
-		out.Errors = rej
-		return nil
+			return n > 0, err
+		})
+		return err
 	})
 	if err != nil {
 		return store.Deleted[string]{}, err

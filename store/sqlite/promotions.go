@@ -181,31 +181,12 @@ func (s *Store) UpdatePromotion(ctx context.Context, in store.PromotionUpdate) (
 func (s *Store) DeletePromotions(ctx context.Context, ids []int64) (store.Deleted[int64], error) {
 	var out store.Deleted[int64]
 	err := s.write(ctx, "delete promotions", func(w *txn) error {
-		out = store.Deleted[int64]{}
-		var rej rejections
-		seen := map[int64]bool{}
-		for i, id := range ids {
-			if id <= 0 {
-				rej.add(i, "", store.CodeInvalidInput, "promotion id must be positive")
-				continue
-			}
-			if seen[id] {
-				rej.add(i, "", store.CodeDuplicateInput, "promotion %d appears earlier in this call", id)
-				continue
-			}
-			seen[id] = true
+		var err error
+		out, err = store.DeleteEach(ids, "promotion", func(id int64) (bool, error) {
 			n, err := w.exec(ctx, `DELETE FROM promotions WHERE id = ?`, id)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				rej.add(i, "", store.CodeNotFound, "promotion %d does not exist", id)
-				continue
-			}
-			out.IDs = append(out.IDs, id)
-		}
-		out.Errors = rej
-		return nil
+			return n > 0, err
+		})
+		return err
 	})
 	if err != nil {
 		return store.Deleted[int64]{}, err

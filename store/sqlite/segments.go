@@ -186,48 +186,35 @@ func (s *Store) DeleteSegments(ctx context.Context, ids []string) (store.Deleted
 	var out store.DeletedSegments
 	err := s.write(ctx, "delete segments", func(w *txn) error {
 		out = store.DeletedSegments{}
-		var rej rejections
-		seen := map[string]bool{}
 		invalidated := map[int64]bool{}
-		for i, id := range ids {
-			if !store.ValidUUID(id) {
-				rej.add(i, "", store.CodeInvalidInput, "%q is not a segment UUID", id)
-				continue
-			}
-			if seen[id] {
-				rej.add(i, "", store.CodeDuplicateInput, "segment %s appears earlier in this call", id)
-				continue
-			}
-			seen[id] = true
-			if ok, err := w.segmentExists(ctx, id); err != nil {
-				return err
-			} else if !ok {
-				rej.add(i, "", store.CodeNotFound, "segment %s does not exist", id)
-				continue
+		var err error
+		out.Deleted, err = store.DeleteEach(ids, "segment", func(id string) (bool, error) {
+			if ok, err := w.segmentExists(ctx, id); err != nil || !ok {
+				return false, err
 			}
 			if _, err := w.exec(ctx, `UPDATE shopper_profiles SET updated_at = ?
 WHERE id IN (SELECT profile_id FROM memberships WHERE segment_id = ?)`, micros(w.now), id); err != nil {
-				return err
+				return false, err
 			}
 			promos, err := queryColumn[int64](ctx, w, `UPDATE promotions SET status = ?, updated_at = ?
 WHERE id IN (SELECT promotion_id FROM promotion_segments WHERE segment_id = ?) RETURNING id`, store.StatusInvalid, micros(w.now), id)
 			if err != nil {
-				return err
+				return false, err
 			}
 			for _, p := range promos {
 				invalidated[p] = true
 			}
 			// Memberships and promotion_segments rows go by cascade.
-			if _, err := w.exec(ctx, `DELETE FROM segments WHERE id = ?`, id); err != nil {
-				return err
-			}
-			out.IDs = append(out.IDs, id)
+			_, err = w.exec(ctx, `DELETE FROM segments WHERE id = ?`, id)
+			return err == nil, err
+		})
+		if err != nil {
+			return err
 		}
 		for p := range invalidated {
 			out.InvalidatedPromotionIDs = append(out.InvalidatedPromotionIDs, p)
 		}
 		slices.Sort(out.InvalidatedPromotionIDs)
-		out.Errors = rej
 		return nil
 	})
 	if err != nil {
