@@ -158,27 +158,27 @@ type fixture struct {
 func (f fixture) fill(imp store.Importer) error {
 	ctx := context.Background()
 	for _, c := range f.Customers {
-		if err := imp.Customer(ctx, c); err != nil {
+		if err := imp.Customer(ctx, store.Pos{}, c); err != nil {
 			return err
 		}
 	}
 	for _, s := range f.Segments {
-		if err := imp.Segment(ctx, s); err != nil {
+		if err := imp.Segment(ctx, store.Pos{}, s); err != nil {
 			return err
 		}
 	}
 	for _, p := range f.Profiles {
-		if err := imp.ShopperProfile(ctx, p); err != nil {
+		if err := imp.ShopperProfile(ctx, store.Pos{}, p); err != nil {
 			return err
 		}
 	}
 	for _, m := range f.Memberships {
-		if err := imp.Membership(ctx, m); err != nil {
+		if err := imp.Membership(ctx, store.Pos{}, m); err != nil {
 			return err
 		}
 	}
 	for _, p := range f.Promotions {
-		if err := imp.Promotion(ctx, p); err != nil {
+		if err := imp.Promotion(ctx, store.Pos{}, p); err != nil {
 			return err
 		}
 	}

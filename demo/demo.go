@@ -80,27 +80,27 @@ func Seed(ctx context.Context, s store.Store) (Stats, error) {
 // fill writes the data set through an import.
 func (d *Data) fill(ctx context.Context, imp store.Importer) error {
 	for _, c := range d.Customers {
-		if err := imp.Customer(ctx, c); err != nil {
+		if err := imp.Customer(ctx, store.Pos{}, c); err != nil {
 			return fmt.Errorf("customer %d: %w", c.ID, err)
 		}
 	}
 	for _, sg := range d.Segments {
-		if err := imp.Segment(ctx, sg); err != nil {
+		if err := imp.Segment(ctx, store.Pos{}, sg); err != nil {
 			return fmt.Errorf("segment %q: %w", sg.Name, err)
 		}
 	}
 	for _, p := range d.ShopperProfiles {
-		if err := imp.ShopperProfile(ctx, p); err != nil {
+		if err := imp.ShopperProfile(ctx, store.Pos{}, p); err != nil {
 			return fmt.Errorf("shopper profile %s: %w", p.ID, err)
 		}
 	}
 	for _, m := range d.Memberships {
-		if err := imp.Membership(ctx, m); err != nil {
+		if err := imp.Membership(ctx, store.Pos{}, m); err != nil {
 			return fmt.Errorf("membership of %s in %s: %w", m.ProfileID, m.SegmentID, err)
 		}
 	}
 	for _, p := range d.Promotions {
-		if err := imp.Promotion(ctx, p); err != nil {
+		if err := imp.Promotion(ctx, store.Pos{}, p); err != nil {
 			return fmt.Errorf("promotion %d: %w", p.ID, err)
 		}
 	}

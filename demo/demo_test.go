@@ -294,7 +294,7 @@ func TestEmptyAfterOneCustomer(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t)
 	err := s.Import(ctx, func(imp store.Importer) error {
-		return imp.Customer(ctx, store.Customer{ID: 1, Email: "a@example.com", FirstName: "A", LastName: "B"})
+		return imp.Customer(ctx, store.Pos{}, store.Customer{ID: 1, Email: "a@example.com", FirstName: "A", LastName: "B"})
 	})
 	if err != nil {
 		t.Fatal(err)

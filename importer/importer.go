@@ -59,7 +59,7 @@ func (e *LineError) Unwrap() error { return e.Err }
 // lines and where its count goes.
 type dataFile struct {
 	name  string
-	load  func(ctx context.Context, imp store.Importer, line []byte, now time.Time) error
+	load  func(ctx context.Context, imp store.Importer, pos store.Pos, line []byte, now time.Time) error
 	count func(*Stats) *int
 }
 
@@ -115,9 +115,25 @@ func Run(ctx context.Context, s store.Store, dir string, progress io.Writer) (St
 	case failure != nil:
 		return Stats{}, failure
 	case err != nil:
+		var re *store.RecordError
+		if errors.As(err, &re) {
+			// A record refused when the store checked its last batch.
+			return Stats{}, lineError(re.Pos, re.Err)
+		}
 		return Stats{}, fmt.Errorf("import of %s: %w", dir, err)
 	}
 	return stats, nil
+}
+
+// lineError places an error at a line: its own record's position when the
+// store reports one (it may be an earlier line, checked in a batch), else
+// the line being read.
+func lineError(at store.Pos, err error) *LineError {
+	var re *store.RecordError
+	if errors.As(err, &re) {
+		at, err = re.Pos, re.Err
+	}
+	return &LineError{File: at.File, Line: at.Line, Err: err}
 }
 
 // presentFiles returns the data files dir holds, or an error naming the
@@ -163,7 +179,7 @@ func loadFile(ctx context.Context, imp store.Importer, dir string, f dataFile, n
 	lineNo, records := 0, 0
 	fail := func(err error) (int, error) {
 		rep.abort()
-		return 0, &LineError{File: f.name, Line: lineNo, Err: err}
+		return 0, lineError(store.Pos{File: f.name, Line: lineNo}, err)
 	}
 	for sc.Scan() {
 		lineNo++
@@ -181,7 +197,7 @@ func loadFile(ctx context.Context, imp store.Importer, dir string, f dataFile, n
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		if err := f.load(ctx, imp, line, now); err != nil {
+		if err := f.load(ctx, imp, store.Pos{File: f.name, Line: lineNo}, line, now); err != nil {
 			return fail(err)
 		}
 		records++

@@ -70,7 +70,7 @@ type channelRecord struct {
 	ID *int64 `json:"id"`
 }
 
-func loadCustomer(ctx context.Context, imp store.Importer, line []byte, _ time.Time) error {
+func loadCustomer(ctx context.Context, imp store.Importer, pos store.Pos, line []byte, _ time.Time) error {
 	var r customerRecord
 	if err := decode(line, &r); err != nil {
 		return err
@@ -87,7 +87,7 @@ func loadCustomer(ctx context.Context, imp store.Importer, line []byte, _ time.T
 	if err != nil {
 		return err
 	}
-	return imp.Customer(ctx, store.Customer{
+	return imp.Customer(ctx, pos, store.Customer{
 		ID:              *r.ID,
 		Email:           *r.Email,
 		FirstName:       *r.FirstName,
@@ -102,7 +102,7 @@ func loadCustomer(ctx context.Context, imp store.Importer, line []byte, _ time.T
 	})
 }
 
-func loadSegment(ctx context.Context, imp store.Importer, line []byte, _ time.Time) error {
+func loadSegment(ctx context.Context, imp store.Importer, pos store.Pos, line []byte, _ time.Time) error {
 	var r segmentRecord
 	if err := decode(line, &r); err != nil {
 		return err
@@ -114,7 +114,7 @@ func loadSegment(ctx context.Context, imp store.Importer, line []byte, _ time.Ti
 	if err != nil {
 		return err
 	}
-	return imp.Segment(ctx, store.Segment{
+	return imp.Segment(ctx, pos, store.Segment{
 		ID:          *r.ID,
 		Name:        *r.Name,
 		Description: r.Description,
@@ -123,7 +123,7 @@ func loadSegment(ctx context.Context, imp store.Importer, line []byte, _ time.Ti
 	})
 }
 
-func loadShopperProfile(ctx context.Context, imp store.Importer, line []byte, _ time.Time) error {
+func loadShopperProfile(ctx context.Context, imp store.Importer, pos store.Pos, line []byte, _ time.Time) error {
 	var r shopperProfileRecord
 	if err := decode(line, &r); err != nil {
 		return err
@@ -135,7 +135,7 @@ func loadShopperProfile(ctx context.Context, imp store.Importer, line []byte, _ 
 	if err != nil {
 		return err
 	}
-	return imp.ShopperProfile(ctx, store.ShopperProfile{
+	return imp.ShopperProfile(ctx, pos, store.ShopperProfile{
 		ID:         *r.ID,
 		CustomerID: *r.CustomerID,
 		CreatedAt:  created,
@@ -143,7 +143,7 @@ func loadShopperProfile(ctx context.Context, imp store.Importer, line []byte, _ 
 	})
 }
 
-func loadMembership(ctx context.Context, imp store.Importer, line []byte, _ time.Time) error {
+func loadMembership(ctx context.Context, imp store.Importer, pos store.Pos, line []byte, _ time.Time) error {
 	var r membershipRecord
 	if err := decode(line, &r); err != nil {
 		return err
@@ -151,10 +151,10 @@ func loadMembership(ctx context.Context, imp store.Importer, line []byte, _ time
 	if err := required(field{"segment_id", r.SegmentID != nil}, field{"shopper_profile_id", r.ProfileID != nil}); err != nil {
 		return err
 	}
-	return imp.Membership(ctx, store.Membership{SegmentID: *r.SegmentID, ProfileID: *r.ProfileID})
+	return imp.Membership(ctx, pos, store.Membership{SegmentID: *r.SegmentID, ProfileID: *r.ProfileID})
 }
 
-func loadPromotion(ctx context.Context, imp store.Importer, line []byte, now time.Time) error {
+func loadPromotion(ctx context.Context, imp store.Importer, pos store.Pos, line []byte, now time.Time) error {
 	var r promotionRecord
 	if err := decode(line, &r); err != nil {
 		return err
@@ -197,7 +197,7 @@ func loadPromotion(ctx context.Context, imp store.Importer, line []byte, now tim
 	if p.CreatedAt, p.UpdatedAt, err = timestamps(r.CreatedAt, r.UpdatedAt); err != nil {
 		return err
 	}
-	return imp.Promotion(ctx, p)
+	return imp.Promotion(ctx, pos, p)
 }
 
 // decode reads one line's JSON object into v and says in plain words what

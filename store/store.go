@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -72,14 +73,35 @@ type Store interface {
 }
 
 // Importer upserts records by id inside an import's transaction. Each call
-// checks the record against the same rules as the mutations.
+// checks the record against the same rules as the mutations. pos says
+// where the record came from; a backend that checks records in batches may
+// report a refused record at a later call or when Import ends, always as a
+// *RecordError carrying that record's pos. Errors for the record of the
+// call itself may be returned as they are.
 type Importer interface {
-	Customer(ctx context.Context, c Customer) error
-	Segment(ctx context.Context, s Segment) error
-	ShopperProfile(ctx context.Context, p ShopperProfile) error
-	Membership(ctx context.Context, m Membership) error
-	Promotion(ctx context.Context, p Promotion) error
+	Customer(ctx context.Context, pos Pos, c Customer) error
+	Segment(ctx context.Context, pos Pos, s Segment) error
+	ShopperProfile(ctx context.Context, pos Pos, p ShopperProfile) error
+	Membership(ctx context.Context, pos Pos, m Membership) error
+	Promotion(ctx context.Context, pos Pos, p Promotion) error
 }
+
+// Pos is where an imported record came from.
+type Pos struct {
+	File string
+	Line int
+}
+
+// RecordError is an imported record the store refused, and where it came from.
+type RecordError struct {
+	Pos Pos
+	Err error
+}
+
+func (e *RecordError) Error() string { return fmt.Sprintf("%s:%d: %v", e.Pos.File, e.Pos.Line, e.Err) }
+
+// Unwrap gives the reason, usually a UserError.
+func (e *RecordError) Unwrap() error { return e.Err }
 
 // SegmentFilter narrows ListSegments; zero fields do not filter.
 type SegmentFilter struct {

@@ -55,7 +55,7 @@ func (im *importer) failed(err error) error {
 var _ store.Importer = (*importer)(nil)
 
 // Customer upserts a customer, as UpsertCustomers does.
-func (im *importer) Customer(ctx context.Context, c store.Customer) error {
+func (im *importer) Customer(ctx context.Context, _ store.Pos, c store.Customer) error {
 	return im.failed(im.customer(ctx, c))
 }
 
@@ -65,7 +65,7 @@ func (im *importer) customer(ctx context.Context, c store.Customer) error {
 }
 
 // Segment upserts a segment with the record's id and timestamps.
-func (im *importer) Segment(ctx context.Context, s store.Segment) error {
+func (im *importer) Segment(ctx context.Context, _ store.Pos, s store.Segment) error {
 	return im.failed(im.segment(ctx, s))
 }
 
@@ -116,7 +116,7 @@ func (im *importer) segment(ctx context.Context, s store.Segment) error {
 }
 
 // ShopperProfile upserts a profile with the record's id and timestamps.
-func (im *importer) ShopperProfile(ctx context.Context, p store.ShopperProfile) error {
+func (im *importer) ShopperProfile(ctx context.Context, _ store.Pos, p store.ShopperProfile) error {
 	return im.failed(im.shopperProfile(ctx, p))
 }
 
@@ -153,7 +153,7 @@ func (im *importer) shopperProfile(ctx context.Context, p store.ShopperProfile) 
 // Membership puts a profile in a segment; one that is there already is
 // left as it is. An import brings its own timestamps, so the profile's
 // updated_at is not touched.
-func (im *importer) Membership(ctx context.Context, m store.Membership) error {
+func (im *importer) Membership(ctx context.Context, _ store.Pos, m store.Membership) error {
 	return im.failed(im.membership(ctx, m))
 }
 
@@ -202,7 +202,7 @@ func (im *importer) membership(ctx context.Context, m store.Membership) error {
 }
 
 // Promotion upserts a promotion with the record's id and timestamps.
-func (im *importer) Promotion(ctx context.Context, p store.Promotion) error {
+func (im *importer) Promotion(ctx context.Context, _ store.Pos, p store.Promotion) error {
 	return im.failed(im.promotion(ctx, p))
 }
 

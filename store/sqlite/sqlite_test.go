@@ -154,10 +154,10 @@ func TestSegmentsPerProfileLimit(t *testing.T) {
 	}
 	// Import obeys the same limit and rolls back.
 	err = s.Import(ctx, func(im store.Importer) error {
-		if err := im.Membership(ctx, store.Membership{SegmentID: sg[0].ID, ProfileID: p}); err != nil {
+		if err := im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: sg[0].ID, ProfileID: p}); err != nil {
 			return err
 		}
-		return im.Membership(ctx, store.Membership{SegmentID: sg[2].ID, ProfileID: p})
+		return im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: sg[2].ID, ProfileID: p})
 	})
 	if ue, ok := store.AsUserError(err); !ok || ue.Code != store.CodeLimitExceeded {
 		t.Errorf("import past the limit: %v", err)

@@ -46,7 +46,7 @@ func testCancelledWrites(t *testing.T, s store.Store) {
 		}},
 		{"DeletePromotions", func() error { _, err := s.DeletePromotions(ctx, []int64{1}); return err }},
 		{"Import", func() error {
-			return s.Import(ctx, func(im store.Importer) error { return im.Customer(ctx, customer(9)) })
+			return s.Import(ctx, func(im store.Importer) error { return im.Customer(ctx, store.Pos{}, customer(9)) })
 		}},
 	} {
 		before := takeSnapshot(t, s)
@@ -64,10 +64,10 @@ func testCancelledImport(t *testing.T, s store.Store) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	err := s.Import(ctx, func(im store.Importer) error {
-		if err := im.Customer(ctx, customer(9)); err != nil {
+		if err := im.Customer(ctx, store.Pos{}, customer(9)); err != nil {
 			return err
 		}
-		if err := im.Segment(ctx, store.Segment{ID: store.NewID(), Name: "Imported"}); err != nil {
+		if err := im.Segment(ctx, store.Pos{}, store.Segment{ID: store.NewID(), Name: "Imported"}); err != nil {
 			return err
 		}
 		cancel()

@@ -34,17 +34,17 @@ func testImport(t *testing.T, s store.Store) {
 	before := store.UTC(time.Now())
 	mustImport(t, s, func(ctx context.Context, im store.Importer) error {
 		return errors.Join(
-			im.Customer(ctx, c1),
-			im.Customer(ctx, c2),
-			im.Segment(ctx, segA),
-			im.Segment(ctx, segB),
-			im.ShopperProfile(ctx, p1),
-			im.ShopperProfile(ctx, p2),
-			im.Membership(ctx, store.Membership{SegmentID: segA.ID, ProfileID: p1.ID}),
-			im.Membership(ctx, store.Membership{SegmentID: segA.ID, ProfileID: p2.ID}),
-			im.Membership(ctx, store.Membership{SegmentID: segB.ID, ProfileID: p1.ID}),
-			im.Membership(ctx, store.Membership{SegmentID: segA.ID, ProfileID: p1.ID}), // again: nothing happens
-			im.Promotion(ctx, promo),
+			im.Customer(ctx, store.Pos{}, c1),
+			im.Customer(ctx, store.Pos{}, c2),
+			im.Segment(ctx, store.Pos{}, segA),
+			im.Segment(ctx, store.Pos{}, segB),
+			im.ShopperProfile(ctx, store.Pos{}, p1),
+			im.ShopperProfile(ctx, store.Pos{}, p2),
+			im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: segA.ID, ProfileID: p1.ID}),
+			im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: segA.ID, ProfileID: p2.ID}),
+			im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: segB.ID, ProfileID: p1.ID}),
+			im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: segA.ID, ProfileID: p1.ID}), // again: nothing happens
+			im.Promotion(ctx, store.Pos{}, promo),
 		)
 	})
 	after := store.UTC(time.Now())
@@ -103,13 +103,13 @@ func testImportUpsert(t *testing.T, s store.Store) {
 	pr.CreatedAt, pr.UpdatedAt = time.Time{}, time.Time{}
 	mustImport(t, s, func(ctx context.Context, im store.Importer) error {
 		return errors.Join(
-			im.Segment(ctx, seg),
-			im.Customer(ctx, c),
-			im.ShopperProfile(ctx, p),
+			im.Segment(ctx, store.Pos{}, seg),
+			im.Customer(ctx, store.Pos{}, c),
+			im.ShopperProfile(ctx, store.Pos{}, p),
 			// Existing memberships are left as they are.
-			im.Membership(ctx, store.Membership{SegmentID: w.segments[0].ID, ProfileID: w.profiles[0].ID}),
-			im.Membership(ctx, store.Membership{SegmentID: w.segments[1].ID, ProfileID: w.profiles[3].ID}),
-			im.Promotion(ctx, pr),
+			im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: w.segments[0].ID, ProfileID: w.profiles[0].ID}),
+			im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: w.segments[1].ID, ProfileID: w.profiles[3].ID}),
+			im.Promotion(ctx, store.Pos{}, pr),
 		)
 	})
 	gotSeg := must(s.SegmentsByIDs(ctx, []string{seg.ID}))(t)[0]
@@ -145,15 +145,15 @@ func testImportRolledBack(t *testing.T, s store.Store) {
 		renamed := *w.customers[0]
 		renamed.FirstName = "Changed"
 		return errors.Join(
-			im.Customer(ctx, customer(100)),
-			im.Customer(ctx, renamed),
-			im.Segment(ctx, fresh),
-			im.Segment(ctx, store.Segment{ID: alpha.ID, Name: "Alpha renamed"}),
-			im.ShopperProfile(ctx, freshProfile),
-			im.Membership(ctx, store.Membership{SegmentID: fresh.ID, ProfileID: freshProfile.ID}),
-			im.Membership(ctx, store.Membership{SegmentID: gamma.ID, ProfileID: w.profiles[0].ID}),
-			im.Promotion(ctx, promotion(50, anyOf(fresh.ID))),
-			im.Promotion(ctx, promotion(w.promotions[2].ID, anyOf(gamma.ID))),
+			im.Customer(ctx, store.Pos{}, customer(100)),
+			im.Customer(ctx, store.Pos{}, renamed),
+			im.Segment(ctx, store.Pos{}, fresh),
+			im.Segment(ctx, store.Pos{}, store.Segment{ID: alpha.ID, Name: "Alpha renamed"}),
+			im.ShopperProfile(ctx, store.Pos{}, freshProfile),
+			im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: fresh.ID, ProfileID: freshProfile.ID}),
+			im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: gamma.ID, ProfileID: w.profiles[0].ID}),
+			im.Promotion(ctx, store.Pos{}, promotion(50, anyOf(fresh.ID))),
+			im.Promotion(ctx, store.Pos{}, promotion(w.promotions[2].ID, anyOf(gamma.ID))),
 		)
 	}
 	bad := func(p store.Promotion, f func(*store.Promotion)) store.Promotion { f(&p); return p }
@@ -165,58 +165,58 @@ func testImportRolledBack(t *testing.T, s store.Store) {
 		{"customer invalid", func(ctx context.Context, im store.Importer) error {
 			c := customer(101)
 			c.Email = "nope"
-			return im.Customer(ctx, c)
+			return im.Customer(ctx, store.Pos{}, c)
 		}, store.CodeInvalidInput},
 		{"customer email taken", func(ctx context.Context, im store.Importer) error {
 			c := customer(101)
 			c.Email = "CUSTOMER2@example.com"
-			return im.Customer(ctx, c)
+			return im.Customer(ctx, store.Pos{}, c)
 		}, store.CodeDuplicateEmail},
 		{"segment id malformed", func(ctx context.Context, im store.Importer) error {
-			return im.Segment(ctx, store.Segment{ID: "seg-1", Name: "X"})
+			return im.Segment(ctx, store.Pos{}, store.Segment{ID: "seg-1", Name: "X"})
 		}, store.CodeInvalidInput},
 		{"segment name invalid", func(ctx context.Context, im store.Importer) error {
-			return im.Segment(ctx, store.Segment{ID: store.NewID(), Name: " "})
+			return im.Segment(ctx, store.Pos{}, store.Segment{ID: store.NewID(), Name: " "})
 		}, store.CodeInvalidInput},
 		{"segment name taken", func(ctx context.Context, im store.Importer) error {
-			return im.Segment(ctx, store.Segment{ID: store.NewID(), Name: "BETA"})
+			return im.Segment(ctx, store.Pos{}, store.Segment{ID: store.NewID(), Name: "BETA"})
 		}, store.CodeDuplicateName},
 		{"segment name taken in this import", func(ctx context.Context, im store.Importer) error {
-			return im.Segment(ctx, store.Segment{ID: store.NewID(), Name: "fresh"})
+			return im.Segment(ctx, store.Pos{}, store.Segment{ID: store.NewID(), Name: "fresh"})
 		}, store.CodeDuplicateName},
 		{"profile id malformed", func(ctx context.Context, im store.Importer) error {
-			return im.ShopperProfile(ctx, store.ShopperProfile{ID: "p", CustomerID: 100})
+			return im.ShopperProfile(ctx, store.Pos{}, store.ShopperProfile{ID: "p", CustomerID: 100})
 		}, store.CodeInvalidInput},
 		{"profile of unknown customer", func(ctx context.Context, im store.Importer) error {
-			return im.ShopperProfile(ctx, store.ShopperProfile{ID: store.NewID(), CustomerID: 999})
+			return im.ShopperProfile(ctx, store.Pos{}, store.ShopperProfile{ID: store.NewID(), CustomerID: 999})
 		}, store.CodeNotFound},
 		{"second profile of a customer", func(ctx context.Context, im store.Importer) error {
-			return im.ShopperProfile(ctx, store.ShopperProfile{ID: store.NewID(), CustomerID: 1})
+			return im.ShopperProfile(ctx, store.Pos{}, store.ShopperProfile{ID: store.NewID(), CustomerID: 1})
 		}, store.CodeDuplicateProfile},
 		{"membership of unknown segment", func(ctx context.Context, im store.Importer) error {
-			return im.Membership(ctx, store.Membership{SegmentID: missingUUID, ProfileID: w.profiles[0].ID})
+			return im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: missingUUID, ProfileID: w.profiles[0].ID})
 		}, store.CodeNotFound},
 		{"membership of malformed segment", func(ctx context.Context, im store.Importer) error {
-			return im.Membership(ctx, store.Membership{SegmentID: "s", ProfileID: w.profiles[0].ID})
+			return im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: "s", ProfileID: w.profiles[0].ID})
 		}, store.CodeInvalidInput},
 		{"membership of unknown profile", func(ctx context.Context, im store.Importer) error {
-			return im.Membership(ctx, store.Membership{SegmentID: alpha.ID, ProfileID: missingUUID})
+			return im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: alpha.ID, ProfileID: missingUUID})
 		}, store.CodeNotFound},
 		{"membership of malformed profile", func(ctx context.Context, im store.Importer) error {
-			return im.Membership(ctx, store.Membership{SegmentID: alpha.ID, ProfileID: "p"})
+			return im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: alpha.ID, ProfileID: "p"})
 		}, store.CodeInvalidInput},
 		{"promotion invalid", func(ctx context.Context, im store.Importer) error {
-			return im.Promotion(ctx, bad(promotion(51, nil), func(p *store.Promotion) { p.CurrencyCode = "" }))
+			return im.Promotion(ctx, store.Pos{}, bad(promotion(51, nil), func(p *store.Promotion) { p.CurrencyCode = "" }))
 		}, store.CodeInvalidInput},
 		{"promotion without id", func(ctx context.Context, im store.Importer) error {
-			return im.Promotion(ctx, promotion(0, nil))
+			return im.Promotion(ctx, store.Pos{}, promotion(0, nil))
 		}, store.CodeInvalidInput},
 		{"promotion of unknown segment", func(ctx context.Context, im store.Importer) error {
-			return im.Promotion(ctx, promotion(51, anyOf(alpha.ID, missingUUID)))
+			return im.Promotion(ctx, store.Pos{}, promotion(51, anyOf(alpha.ID, missingUUID)))
 		}, store.CodeNotFound},
 		{"source fails", func(context.Context, store.Importer) error { return errFill }, ""},
 		{"rejection ignored by fill", func(ctx context.Context, im store.Importer) error {
-			_ = im.Segment(ctx, store.Segment{ID: store.NewID(), Name: "Beta"})
+			_ = im.Segment(ctx, store.Pos{}, store.Segment{ID: store.NewID(), Name: "Beta"})
 			return nil
 		}, store.CodeDuplicateName},
 	} {

@@ -24,7 +24,7 @@ func importSegments(t *testing.T, s store.Store, prefix string, n int) []store.S
 	}
 	mustImport(t, s, func(ctx context.Context, im store.Importer) error {
 		for _, sg := range segs {
-			if err := im.Segment(ctx, sg); err != nil {
+			if err := im.Segment(ctx, store.Pos{}, sg); err != nil {
 				return err
 			}
 		}
@@ -56,10 +56,10 @@ func testSegmentLimit(t *testing.T, s store.Store) {
 	before := takeSnapshot(t, s)
 	err = s.Import(ctx, func(im store.Importer) error {
 		// Replacing a segment is no new segment.
-		if err := im.Segment(ctx, store.Segment{ID: segs[0].ID, Name: "Bulk renamed"}); err != nil {
+		if err := im.Segment(ctx, store.Pos{}, store.Segment{ID: segs[0].ID, Name: "Bulk renamed"}); err != nil {
 			return err
 		}
-		return im.Segment(ctx, store.Segment{ID: store.NewID(), Name: "One too many"})
+		return im.Segment(ctx, store.Pos{}, store.Segment{ID: store.NewID(), Name: "One too many"})
 	})
 	if ue, ok := store.AsUserError(err); !ok || ue.Code != store.CodeLimitExceeded {
 		t.Fatalf("import past the limit: %v, want LIMIT_EXCEEDED", err)
@@ -86,11 +86,11 @@ func testSegmentsPerProfileLimit(t *testing.T, s store.Store) {
 	mustCustomers(t, s, 1)
 	profile := store.ShopperProfile{ID: store.NewID(), CustomerID: 1}
 	mustImport(t, s, func(ctx context.Context, im store.Importer) error {
-		if err := im.ShopperProfile(ctx, profile); err != nil {
+		if err := im.ShopperProfile(ctx, store.Pos{}, profile); err != nil {
 			return err
 		}
 		for _, sg := range segs[1:] {
-			if err := im.Membership(ctx, store.Membership{SegmentID: sg.ID, ProfileID: profile.ID}); err != nil {
+			if err := im.Membership(ctx, store.Pos{}, store.Membership{SegmentID: sg.ID, ProfileID: profile.ID}); err != nil {
 				return err
 			}
 		}
