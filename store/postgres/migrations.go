@@ -18,7 +18,8 @@ func migrations() []string {
 		// checked on, lower-cased in Go (strings.ToLower) so both backends
 		// fold case alike. Ids of segments and profiles are uuid: their order
 		// is the order of their lowercase text, so cursors agree with SQLite.
-		// Times are timestamptz, microseconds like store.UTC.
+		// Times are timestamptz, microseconds like store.UTC. Counts are
+		// bigint, as wide as SQLite's integers and Go's int.
 		`
 CREATE TABLE customers (
 	id                bigint PRIMARY KEY,
@@ -29,7 +30,7 @@ CREATE TABLE customers (
 	company           text NOT NULL,
 	phone             text NOT NULL,
 	customer_group_id bigint NOT NULL,
-	order_count       integer NOT NULL,
+	order_count       bigint NOT NULL,
 	channel_ids       bigint[] NOT NULL,
 	created_at        timestamptz NOT NULL,
 	updated_at        timestamptz NOT NULL
@@ -69,8 +70,8 @@ CREATE TABLE promotions (
 	ends_at         timestamptz,       -- NULL: never ends
 	channel_ids     bigint[] NOT NULL, -- empty: every channel
 	currency_code   text NOT NULL,
-	max_uses        integer,           -- NULL: no limit
-	current_uses    integer NOT NULL,
+	max_uses        bigint,            -- NULL: no limit
+	current_uses    bigint NOT NULL,
 	customer        jsonb NOT NULL,    -- store.Targeting, the reference's customer object
 	created_at      timestamptz NOT NULL,
 	updated_at      timestamptz NOT NULL
