@@ -33,6 +33,8 @@ type Store struct {
 	maxSegmentsPerProfile int
 }
 
+var _ store.Store = (*Store)(nil)
+
 // Options tune the connection pool.
 type Options struct {
 	// MaxConns is the most connections the pool opens; 0 keeps pgxpool's

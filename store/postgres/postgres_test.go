@@ -3,16 +3,11 @@ package postgres_test
 import (
 	"testing"
 
+	"github.com/segql/segql/store"
 	"github.com/segql/segql/store/postgres/pgtest"
+	"github.com/segql/segql/store/storetest"
 )
 
-func TestOpen(t *testing.T) {
-	s := pgtest.Open(t)
-	if err := s.Ping(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	v, err := s.SchemaVersion(t.Context())
-	if err != nil || v != 1 {
-		t.Fatalf("schema version %d, %v", v, err)
-	}
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return pgtest.Open(t) })
 }

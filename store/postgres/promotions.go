@@ -1,0 +1,264 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/segql/segql/store"
+)
+
+// PromotionsByIDs reads promotions by id, in the order of ids.
+func (s *Store) PromotionsByIDs(ctx context.Context, ids []int64) ([]*store.Promotion, error) {
+	out, err := byIDs(ctx, s, promotionCols, "promotions", "id", "bigint", ids, scanPromotion,
+		func(p *store.Promotion) int64 { return p.ID })
+	if err != nil {
+		return nil, fmt.Errorf("postgres: promotions by ids: %w", err)
+	}
+	return out, nil
+}
+
+// EnabledPromotions reads every ENABLED promotion, ordered by id.
+func (s *Store) EnabledPromotions(ctx context.Context) ([]*store.Promotion, error) {
+	out, err := queryAll(ctx, s, `SELECT `+promotionCols+` FROM promotions WHERE status = $1 ORDER BY id`,
+		args{store.StatusEnabled}, scanPromotion)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: enabled promotions: %w", err)
+	}
+	return out, nil
+}
+
+func promotionList(f store.PromotionFilter) list {
+	l := list{cols: promotionCols, from: "promotions", key: "id"}
+	if f.Status != "" {
+		l.where = append(l.where, "status = "+l.args.add(f.Status))
+	}
+	if f.RedemptionType != "" {
+		l.where = append(l.where, "redemption_type = "+l.args.add(f.RedemptionType))
+	}
+	if f.TargetedSegment != "" {
+		if store.ValidUUID(f.TargetedSegment) {
+			l.where = append(l.where, "id IN (SELECT promotion_id FROM promotion_segments WHERE segment_id = "+
+				l.args.add(f.TargetedSegment)+"::uuid)")
+		} else {
+			l.where = append(l.where, "false") // no segment has that id
+		}
+	}
+	return l
+}
+
+// ListPromotions reads one page of promotions ordered by id.
+func (s *Store) ListPromotions(ctx context.Context, f store.PromotionFilter, p store.Page[int64]) (store.PageOf[*store.Promotion], error) {
+	page, err := listPage(ctx, s, promotionList(f), p, scanPromotion)
+	if err != nil {
+		return page, fmt.Errorf("postgres: list promotions: %w", err)
+	}
+	return page, nil
+}
+
+// CountPromotions counts the promotions a filter lets through.
+func (s *Store) CountPromotions(ctx context.Context, f store.PromotionFilter) (int, error) {
+	n, err := count(ctx, s, promotionList(f))
+	if err != nil {
+		return 0, fmt.Errorf("postgres: count promotions: %w", err)
+	}
+	return n, nil
+}
+
+// SegmentPromotionPages reads, for each segment, a page of the promotions
+// whose condition names it.
+func (s *Store) SegmentPromotionPages(ctx context.Context, segmentIDs []string, p store.Page[int64]) ([]store.PageOf[*store.Promotion], error) {
+	out, err := parentPages(ctx, s, children{
+		link: "promotion_segments", parent: "segment_id", child: "promotion_id",
+		table: "promotions", cols: promotionCols,
+	}, segmentIDs, p, scanPromotion)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: segment promotion pages: %w", err)
+	}
+	return out, nil
+}
+
+// CountSegmentPromotions counts the promotions whose condition names each
+// segment.
+func (s *Store) CountSegmentPromotions(ctx context.Context, segmentIDs []string) ([]int, error) {
+	out, err := countChildren(ctx, s, "promotion_segments", "segment_id", segmentIDs)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: count segment promotions: %w", err)
+	}
+	return out, nil
+}
+
+// CreatePromotion creates one promotion; an ID of 0 takes the next free id.
+// Its errors have Index -1: the call has one item.
+func (s *Store) CreatePromotion(ctx context.Context, in store.Promotion) (store.Written[*store.Promotion], error) {
+	var out store.Written[*store.Promotion]
+	err := s.writeTxn(ctx, "create promotion", func(w *txn) error {
+		out = store.Written[*store.Promotion]{}
+		p := in
+		if p.ID == 0 {
+			if _, err := w.one(ctx, `SELECT coalesce(max(id), 0) + 1 FROM promotions`, nil, &p.ID); err != nil {
+				return err
+			}
+		} else if p.ID > 0 {
+			var one int
+			taken, err := w.one(ctx, `SELECT 1 FROM promotions WHERE id = $1`, []any{p.ID}, &one)
+			if err != nil {
+				return err
+			}
+			if taken {
+				out.Errors = []store.UserError{store.Reject(-1, "promotionId", store.CodeDuplicateInput, "promotion %d exists already", p.ID)}
+				return nil
+			}
+		}
+		p.CreatedAt, p.UpdatedAt = w.now, w.now
+		stored, ue, err := w.putPromotion(ctx, -1, p)
+		if err != nil {
+			return err
+		}
+		if ue != nil {
+			out.Errors = []store.UserError{*ue}
+			return nil
+		}
+		out.Items = []*store.Promotion{stored}
+		return nil
+	})
+	if err != nil {
+		return store.Written[*store.Promotion]{}, err
+	}
+	return out, nil
+}
+
+// UpdatePromotion merges a change onto a promotion and checks the result
+// whole. Its errors have Index -1.
+func (s *Store) UpdatePromotion(ctx context.Context, in store.PromotionUpdate) (store.Written[*store.Promotion], error) {
+	var out store.Written[*store.Promotion]
+	err := s.writeTxn(ctx, "update promotion", func(w *txn) error {
+		out = store.Written[*store.Promotion]{}
+		if ue := in.Check(); ue != nil {
+			out.Errors = []store.UserError{*ue}
+			return nil
+		}
+		cur, err := w.promotion(ctx, in.ID)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			out.Errors = []store.UserError{store.Reject(-1, "promotionId", store.CodeNotFound, "promotion %d does not exist", in.ID)}
+			return nil
+		}
+		p := *cur
+		in.Apply(&p)
+		p.UpdatedAt = w.now
+		stored, ue, err := w.putPromotion(ctx, -1, p)
+		if err != nil {
+			return err
+		}
+		if ue != nil {
+			out.Errors = []store.UserError{*ue}
+			return nil
+		}
+		out.Items = []*store.Promotion{stored}
+		return nil
+	})
+	if err != nil {
+		return store.Written[*store.Promotion]{}, err
+	}
+	return out, nil
+}
+
+// DeletePromotions deletes promotions by id.
+func (s *Store) DeletePromotions(ctx context.Context, ids []int64) (store.Deleted[int64], error) {
+	var out store.Deleted[int64]
+	err := s.writeTxn(ctx, "delete promotions", func(w *txn) error {
+		var err error
+		out, err = store.DeleteEach(ids, "promotion", func(id int64) (bool, error) {
+			n, err := w.exec(ctx, `DELETE FROM promotions WHERE id = $1`, id)
+			return n > 0, err
+		})
+		return err
+	})
+	if err != nil {
+		return store.Deleted[int64]{}, err
+	}
+	return out, nil
+}
+
+// promotion reads one promotion, nil when there is none.
+func (w *txn) promotion(ctx context.Context, id int64) (*store.Promotion, error) {
+	found, err := rowsByID(ctx, w, promotionCols, "promotions", "id", "bigint", []int64{id}, scanPromotion,
+		func(p *store.Promotion) int64 { return p.ID })
+	if err != nil {
+		return nil, err
+	}
+	return found[id], nil
+}
+
+// putPromotion checks a promotion whole, including that the segments its
+// condition names exist, then inserts it or replaces the one with its id
+// and rewrites its promotion_segments rows. It returns the promotion as
+// stored.
+func (w *txn) putPromotion(ctx context.Context, index int, p store.Promotion) (*store.Promotion, *store.UserError, error) {
+	normalizePromotion(&p)
+	if ue := store.CheckPromotion(index, p); ue != nil {
+		return nil, ue, nil
+	}
+	var segments []string
+	if p.Customer.Segments != nil {
+		segments = p.Customer.Segments.SegmentIDs()
+	}
+	if len(segments) > 0 {
+		found, err := column[string](ctx, w, `SELECT id::text FROM segments WHERE id = ANY($1::uuid[])`, segments)
+		if err != nil {
+			return nil, nil, err
+		}
+		exists := make(map[string]bool, len(found))
+		for _, id := range found {
+			exists[id] = true
+		}
+		for _, id := range segments {
+			if !exists[id] {
+				ue := store.Reject(index, "customer.segments", store.CodeNotFound, "segment %s does not exist", id)
+				return nil, &ue, nil
+			}
+		}
+	}
+	targeting, err := json.Marshal(p.Customer)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode targeting: %w", err)
+	}
+	stored, err := scanPromotion(w.tx.QueryRow(ctx, `INSERT INTO promotions (id, name, display_name, redemption_type, status, starts_at, ends_at,
+	channel_ids, currency_code, max_uses, current_uses, customer, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, display_name = excluded.display_name,
+	redemption_type = excluded.redemption_type, status = excluded.status, starts_at = excluded.starts_at,
+	ends_at = excluded.ends_at, channel_ids = excluded.channel_ids, currency_code = excluded.currency_code,
+	max_uses = excluded.max_uses, current_uses = excluded.current_uses, customer = excluded.customer,
+	created_at = excluded.created_at, updated_at = excluded.updated_at
+RETURNING `+promotionCols,
+		p.ID, p.Name, p.DisplayName, p.RedemptionType, p.Status, p.StartsAt, p.EndsAt,
+		idList(p.ChannelIDs), p.CurrencyCode, p.MaxUses, p.CurrentUses, string(targeting),
+		p.CreatedAt, p.UpdatedAt).Scan)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The reverse lookup follows the condition: drop the rows of segments
+	// it no longer names, add the new ones.
+	if _, err := w.exec(ctx, `DELETE FROM promotion_segments WHERE promotion_id = $1 AND NOT segment_id = ANY($2::uuid[])`,
+		p.ID, segmentsOrEmpty(segments)); err != nil {
+		return nil, nil, err
+	}
+	if len(segments) > 0 {
+		if _, err := w.exec(ctx, `INSERT INTO promotion_segments (promotion_id, segment_id)
+SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`, p.ID, segments); err != nil {
+			return nil, nil, err
+		}
+	}
+	return stored, nil, nil
+}
+
+func segmentsOrEmpty(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}
