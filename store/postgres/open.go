@@ -67,6 +67,11 @@ func lockKey(class, schema string) int64 {
 // connection string; search_path in it picks the schema) and brings the
 // schema up to date.
 func Open(ctx context.Context, url string, o Options) (*Store, error) {
+	return open(ctx, url, o, nil)
+}
+
+// open is Open with a last say on the pool's configuration (for tests).
+func open(ctx context.Context, url string, o Options, configure func(*pgxpool.Config)) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
@@ -80,6 +85,9 @@ func Open(ctx context.Context, url string, o Options) (*Store, error) {
 	if o.StatementTimeout > 0 {
 		ms := max(o.StatementTimeout.Milliseconds(), 1)
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(ms, 10)
+	}
+	if configure != nil {
+		configure(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
