@@ -25,6 +25,7 @@ func customerList(f store.CustomerFilter) list {
 		for i, e := range f.Emails {
 			keys[i] = nameKey(e)
 		}
+		keys = storableOnly(keys)
 		l.where = append(l.where, "email_key = ANY("+l.args.add(keys)+"::text[])")
 	}
 	if f.CustomerGroupID != nil {
@@ -124,7 +125,7 @@ type emailIndex struct {
 // ids, in one query.
 func (w *txn) customerEmails(ctx context.Context, ids []int64, keys []string) (*emailIndex, error) {
 	rows, err := w.tx.Query(ctx, `SELECT id, email_key FROM customers
-WHERE id = ANY($1::bigint[]) OR email_key = ANY($2::text[])`, distinct(ids), distinct(keys))
+WHERE id = ANY($1::bigint[]) OR email_key = ANY($2::text[])`, distinct(ids), distinct(storableOnly(keys)))
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +147,12 @@ WHERE id = ANY($1::bigint[]) OR email_key = ANY($2::text[])`, distinct(ids), dis
 // created_at. It returns the customer as stored and records its email in
 // emails.
 func (w *txn) putCustomer(ctx context.Context, index int, c store.Customer, emails *emailIndex) (*store.Customer, *store.UserError, error) {
-	if ue := store.CheckCustomer(index, c); ue != nil {
+	ue := store.CheckCustomer(index, c)
+	if ue == nil {
+		ue = checkStorable(index, field{"email", c.Email}, field{"firstName", c.FirstName},
+			field{"lastName", c.LastName}, field{"company", c.Company}, field{"phone", c.Phone})
+	}
+	if ue != nil {
 		return nil, ue, nil
 	}
 	key := strings.ToLower(c.Email)

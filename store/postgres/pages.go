@@ -22,7 +22,8 @@ func (a *args) add(v any) string {
 // keyset is the condition on a key column of a page's exclusive bounds.
 // A string key is a uuid column. A bound that is no canonical UUID cannot
 // come from a cursor of this server; it is still compared as SQLite would,
-// on the key's text, byte by byte (without an index).
+// on the key's text, byte by byte (as bytea, which holds any bytes, and
+// without an index).
 func keyset[K store.Key](col string, p store.Page[K], a *args) []string {
 	var where []string
 	for _, b := range []struct {
@@ -37,7 +38,7 @@ func keyset[K store.Key](col string, p store.Page[K], a *args) []string {
 			if store.ValidUUID(v) {
 				where = append(where, col+" "+b.op+" "+a.add(v)+"::uuid")
 			} else {
-				where = append(where, col+`::text COLLATE "C" `+b.op+" "+a.add(v)+`::text COLLATE "C"`)
+				where = append(where, "convert_to("+col+"::text, 'UTF8') "+b.op+" "+a.add([]byte(v))+"::bytea")
 			}
 		default:
 			where = append(where, col+" "+b.op+" "+a.add(v)+"::bigint")

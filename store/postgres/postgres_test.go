@@ -299,3 +299,56 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("Open on a missing schema: %v, want no schema", err)
 	}
 }
+
+// TestUnstorableText covers text PostgreSQL cannot hold (NUL characters,
+// invalid UTF-8): written, it is refused item by item as INVALID_INPUT;
+// in a filter it matches nothing.
+func TestUnstorableText(t *testing.T) {
+	s := pgtest.Open(t)
+	ctx := t.Context()
+	w, err := s.CreateSegments(ctx, []store.NewSegment{
+		{Name: "a\x00b"}, {Name: "ok"}, {Name: "c", Description: "d\x00"}, {Name: "bad\xff"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.UserError{{Index: 0, Field: "name"}, {Index: 2, Field: "description"}, {Index: 3, Field: "name"}}
+	if len(w.Items) != 1 || len(w.Errors) != len(want) {
+		t.Fatalf("create: %+v", w)
+	}
+	for i, e := range w.Errors {
+		if e.Index != want[i].Index || e.Field != want[i].Field || e.Code != store.CodeInvalidInput {
+			t.Errorf("create error %d: %+v, want %+v INVALID_INPUT", i, e, want[i])
+		}
+	}
+	u, err := s.UpdateSegments(ctx, []store.SegmentUpdate{{ID: w.Items[0].ID, Name: ptr("x\x00")}})
+	if err != nil || len(u.Errors) != 1 || u.Errors[0].Field != "name" || u.Errors[0].Code != store.CodeInvalidInput {
+		t.Errorf("update: %+v %v", u, err)
+	}
+	c, err := s.UpsertCustomers(ctx, []store.Customer{{ID: 1, Email: "a@example.com", FirstName: "A\x00", LastName: "B"}})
+	if err != nil || len(c.Errors) != 1 || c.Errors[0].Field != "firstName" || c.Errors[0].Code != store.CodeInvalidInput {
+		t.Errorf("upsert: %+v %v", c, err)
+	}
+	p, err := s.CreatePromotion(ctx, store.Promotion{
+		ID: 1, Name: "P", DisplayName: "\xfe", RedemptionType: store.RedemptionAutomatic,
+		Status: store.StatusEnabled, StartsAt: time.Now(), CurrencyCode: "USD",
+	})
+	if err != nil || len(p.Errors) != 1 || p.Errors[0].Field != "displayName" || p.Errors[0].Code != store.CodeInvalidInput {
+		t.Errorf("create promotion: %+v %v", p, err)
+	}
+	page := store.Page[string]{Limit: 10}
+	if pg, err := s.ListSegments(ctx, store.SegmentFilter{NameContains: "o\x00"}, page); err != nil || len(pg.Items) != 0 {
+		t.Errorf("name filter with a NUL: %+v %v", pg, err)
+	}
+	if pg, err := s.ListSegments(ctx, store.SegmentFilter{NameContains: "O"}, page); err != nil || len(pg.Items) != 1 {
+		t.Errorf("name filter: %+v %v", pg, err)
+	}
+	if n, err := s.CountCustomers(ctx, store.CustomerFilter{Emails: []string{"a\x00@example.com"}}); err != nil || n != 0 {
+		t.Errorf("email filter with a NUL: %d %v", n, err)
+	}
+	if n, err := s.CountPromotions(ctx, store.PromotionFilter{Status: "\x00", RedemptionType: "\xff"}); err != nil || n != 0 {
+		t.Errorf("status filter with a NUL: %d %v", n, err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -30,11 +30,14 @@ func (s *Store) EnabledPromotions(ctx context.Context) ([]*store.Promotion, erro
 
 func promotionList(f store.PromotionFilter) list {
 	l := list{cols: promotionCols, from: "promotions", key: "id"}
-	if f.Status != "" {
-		l.where = append(l.where, "status = "+l.args.add(f.Status))
-	}
-	if f.RedemptionType != "" {
-		l.where = append(l.where, "redemption_type = "+l.args.add(f.RedemptionType))
+	for _, eq := range []struct{ col, value string }{{"status", f.Status}, {"redemption_type", f.RedemptionType}} {
+		switch {
+		case eq.value == "":
+		case !storable(eq.value):
+			l.where = append(l.where, "false")
+		default:
+			l.where = append(l.where, eq.col+" = "+l.args.add(eq.value))
+		}
 	}
 	if f.TargetedSegment != "" {
 		if store.ValidUUID(f.TargetedSegment) {
@@ -199,7 +202,11 @@ func (w *txn) promotion(ctx context.Context, id int64) (*store.Promotion, error)
 // stored.
 func (w *txn) putPromotion(ctx context.Context, index int, p store.Promotion) (*store.Promotion, *store.UserError, error) {
 	normalizePromotion(&p)
-	if ue := store.CheckPromotion(index, p); ue != nil {
+	ue := store.CheckPromotion(index, p)
+	if ue == nil {
+		ue = checkStorable(index, field{"name", p.Name}, field{"displayName", p.DisplayName})
+	}
+	if ue != nil {
 		return nil, ue, nil
 	}
 	var segments []string

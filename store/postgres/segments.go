@@ -28,11 +28,15 @@ func escapeLike(s string) string {
 
 func segmentList(f store.SegmentFilter) list {
 	l := list{cols: segmentCols, from: "segments", key: "id"}
-	if f.NameContains != "" {
-		// name_key is lower-cased in Go, so lower-casing the needle the
-		// same way matches ignoring case beyond ASCII. A store holds at most
-		// 1000 segments: this scans them.
-		l.where = append(l.where, "name_key LIKE "+l.args.add("%"+escapeLike(strings.ToLower(f.NameContains))+"%")+` ESCAPE E'\\'`)
+	if needle := strings.ToLower(f.NameContains); needle != "" {
+		if !storable(needle) {
+			l.where = append(l.where, "false") // no stored name holds a NUL
+		} else {
+			// name_key is lower-cased in Go, so lower-casing the needle the
+			// same way matches ignoring case beyond ASCII. A store holds at
+			// most 1000 segments: this scans them.
+			l.where = append(l.where, "name_key LIKE "+l.args.add("%"+escapeLike(needle)+"%")+` ESCAPE E'\\'`)
+		}
 	}
 	if f.IDs != nil {
 		l.where = append(l.where, "id = ANY("+l.args.add(validUUIDs(f.IDs))+"::uuid[])")
@@ -81,6 +85,9 @@ func (s *Store) CreateSegments(ctx context.Context, in []store.NewSegment) (stor
 		seen := map[string]bool{} // names written by this call
 		for i, ns := range in {
 			name, ue := store.CheckSegment(i, ns.Name, ns.Description)
+			if ue == nil {
+				ue = checkStorable(i, field{"name", name}, field{"description", ns.Description})
+			}
 			if ue != nil {
 				rej = append(rej, *ue)
 				continue
@@ -162,6 +169,9 @@ func (s *Store) UpdateSegments(ctx context.Context, in []store.SegmentUpdate) (s
 				desc = *u.Description
 			}
 			name, ue := store.CheckSegment(i, name, desc)
+			if ue == nil {
+				ue = checkStorable(i, field{"name", name}, field{"description", desc})
+			}
 			if ue != nil {
 				rej = append(rej, *ue)
 				continue
@@ -255,7 +265,7 @@ SELECT EXISTS (SELECT 1 FROM deleted), ARRAY(SELECT id FROM invalid)`,
 
 // segmentsNamed finds the segments holding name keys: key -> segment id.
 func (w *txn) segmentsNamed(ctx context.Context, keys []string) (map[string]string, error) {
-	rows, err := w.tx.Query(ctx, `SELECT name_key, id FROM segments WHERE name_key = ANY($1::text[])`, distinct(keys))
+	rows, err := w.tx.Query(ctx, `SELECT name_key, id FROM segments WHERE name_key = ANY($1::text[])`, distinct(storableOnly(keys)))
 	if err != nil {
 		return nil, err
 	}
