@@ -17,6 +17,7 @@ import (
 )
 
 func TestStore(t *testing.T) {
+	pgtest.BaseURL(t) // skip once, not in every subtest
 	storetest.Run(t, func(t *testing.T) store.Store { return pgtest.Open(t) })
 }
 
