@@ -33,6 +33,22 @@ func NewID() string {
 	return uuid.Must(uuid.NewV7()).String()
 }
 
+// textField is a text input and the name of its field.
+type textField struct{ name, value string }
+
+// checkText refuses the first field that is not valid UTF-8 or holds a NUL
+// character: PostgreSQL text cannot hold such strings, so no backend takes
+// them.
+func checkText(index int, fields ...textField) *UserError {
+	for _, f := range fields {
+		if !utf8.ValidString(f.value) || strings.ContainsRune(f.value, 0) {
+			e := Reject(index, f.name, CodeInvalidInput, "%s must be valid UTF-8 without NUL characters", f.name)
+			return &e
+		}
+	}
+	return nil
+}
+
 func lengthBetween(s string, lo, hi int) bool {
 	n := utf8.RuneCountInString(s)
 	return n >= lo && n <= hi
@@ -42,11 +58,14 @@ func lengthBetween(s string, lo, hi int) bool {
 // first; the trimmed name is returned.
 func CheckSegment(index int, name, description string) (string, *UserError) {
 	name = strings.TrimSpace(name)
+	if e := checkText(index, textField{"name", name}, textField{"description", description}); e != nil {
+		return name, e
+	}
 	if !lengthBetween(name, 1, MaxNameLen) {
 		e := Reject(index, "name", CodeInvalidInput, "name must be 1 to %d characters", MaxNameLen)
 		return name, &e
 	}
-	if !utf8.ValidString(description) || utf8.RuneCountInString(description) > MaxDescriptionLen {
+	if utf8.RuneCountInString(description) > MaxDescriptionLen {
 		e := Reject(index, "description", CodeInvalidInput, "description must be at most %d characters", MaxDescriptionLen)
 		return name, &e
 	}
@@ -58,6 +77,10 @@ func CheckCustomer(index int, c Customer) *UserError {
 	bad := func(field, format string, args ...any) *UserError {
 		e := Reject(index, field, CodeInvalidInput, format, args...)
 		return &e
+	}
+	if e := checkText(index, textField{"email", c.Email}, textField{"firstName", c.FirstName},
+		textField{"lastName", c.LastName}, textField{"company", c.Company}, textField{"phone", c.Phone}); e != nil {
+		return e
 	}
 	switch {
 	case c.ID <= 0:
@@ -96,6 +119,9 @@ func CheckPromotion(index int, p Promotion) *UserError {
 	bad := func(field, format string, args ...any) *UserError {
 		e := Reject(index, field, CodeInvalidInput, format, args...)
 		return &e
+	}
+	if e := checkText(index, textField{"name", p.Name}, textField{"displayName", p.DisplayName}); e != nil {
+		return e
 	}
 	switch {
 	case p.ID <= 0:

@@ -3,6 +3,7 @@ package store
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheckTargeting(t *testing.T) {
@@ -46,3 +47,36 @@ func TestCheckTargeting(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestTextEveryBackendCanHold: text with a NUL or invalid UTF-8 is refused
+// on its field, whatever the backend (PostgreSQL text cannot hold it).
+func TestTextEveryBackendCanHold(t *testing.T) {
+	ok := Customer{ID: 1, Email: "a@example.com", FirstName: "A", LastName: "B"}
+	promo := Promotion{ID: 1, Name: "P", RedemptionType: RedemptionAutomatic, Status: StatusEnabled,
+		StartsAt: UTC(time.Now()), CurrencyCode: "USD"}
+	check := func(t *testing.T, e *UserError, field string) {
+		t.Helper()
+		if e == nil || e.Field != field || e.Code != CodeInvalidInput {
+			t.Errorf("got %+v, want INVALID_INPUT on %s", e, field)
+		}
+	}
+	_, e := CheckSegment(0, "a\x00b", "")
+	check(t, e, "name")
+	_, e = CheckSegment(0, "ok", "bad\xff")
+	check(t, e, "description")
+	c := ok
+	c.Company = "x\x00"
+	check(t, CheckCustomer(0, c), "company")
+	c = ok
+	c.FirstName = "\xfe"
+	check(t, CheckCustomer(0, c), "firstName")
+	p := promo
+	p.DisplayName = "d\x00"
+	check(t, CheckPromotion(0, p), "displayName")
+	if _, e := CheckSegment(0, "Grüße ☕", "ok"); e != nil {
+		t.Errorf("valid UTF-8 refused: %+v", e)
+	}
+	if e := CheckPromotion(0, promo); e != nil {
+		t.Errorf("valid promotion refused: %+v", e)
+	}
+}

@@ -148,10 +148,6 @@ WHERE id = ANY($1::bigint[]) OR email_key = ANY($2::text[])`, distinct(ids), dis
 // emails.
 func (w *txn) putCustomer(ctx context.Context, index int, c store.Customer, emails *emailIndex) (*store.Customer, *store.UserError, error) {
 	ue := store.CheckCustomer(index, c)
-	if ue == nil {
-		ue = checkStorable(index, field{"email", c.Email}, field{"firstName", c.FirstName},
-			field{"lastName", c.LastName}, field{"company", c.Company}, field{"phone", c.Phone})
-	}
 	if ue != nil {
 		return nil, ue, nil
 	}

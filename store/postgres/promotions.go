@@ -203,9 +203,6 @@ func (w *txn) promotion(ctx context.Context, id int64) (*store.Promotion, error)
 func (w *txn) putPromotion(ctx context.Context, index int, p store.Promotion) (*store.Promotion, *store.UserError, error) {
 	normalizePromotion(&p)
 	ue := store.CheckPromotion(index, p)
-	if ue == nil {
-		ue = checkStorable(index, field{"name", p.Name}, field{"displayName", p.DisplayName})
-	}
 	if ue != nil {
 		return nil, ue, nil
 	}

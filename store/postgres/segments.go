@@ -85,9 +85,6 @@ func (s *Store) CreateSegments(ctx context.Context, in []store.NewSegment) (stor
 		seen := map[string]bool{} // names written by this call
 		for i, ns := range in {
 			name, ue := store.CheckSegment(i, ns.Name, ns.Description)
-			if ue == nil {
-				ue = checkStorable(i, field{"name", name}, field{"description", ns.Description})
-			}
 			if ue != nil {
 				rej = append(rej, *ue)
 				continue
@@ -169,9 +166,6 @@ func (s *Store) UpdateSegments(ctx context.Context, in []store.SegmentUpdate) (s
 				desc = *u.Description
 			}
 			name, ue := store.CheckSegment(i, name, desc)
-			if ue == nil {
-				ue = checkStorable(i, field{"name", name}, field{"description", desc})
-			}
 			if ue != nil {
 				rej = append(rej, *ue)
 				continue
