@@ -16,8 +16,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -30,6 +32,7 @@ import (
 	"github.com/segql/segql/loaders"
 	"github.com/segql/segql/resolvers"
 	"github.com/segql/segql/store"
+	"github.com/segql/segql/store/postgres"
 	"github.com/segql/segql/store/sqlite"
 )
 
@@ -88,6 +91,14 @@ func env(name, def string) string {
 	return def
 }
 
+func envInt(name string, def int) int {
+	n, err := strconv.Atoi(os.Getenv(name))
+	if err != nil {
+		return def
+	}
+	return n
+}
+
 func envDuration(name string, def time.Duration) time.Duration {
 	d, err := time.ParseDuration(os.Getenv(name))
 	if err != nil {
@@ -96,22 +107,52 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return d
 }
 
-func storeFlag(fs *flag.FlagSet) *string {
-	return fs.String("store", env("SEGQL_STORE", "segql.db"), "store: an SQLite file path (env SEGQL_STORE)")
+// storeConfig is where the data lives: an SQLite file or a PostgreSQL URL.
+type storeConfig struct {
+	spec             string
+	maxConns         int
+	statementTimeout time.Duration
 }
 
-// openStore opens the store a --store value names and applies migrations.
-func openStore(ctx context.Context, spec string) (store.Store, error) {
-	if strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://") {
-		return nil, errors.New("PostgreSQL stores are not supported yet; give an SQLite file path")
+func storeFlags(fs *flag.FlagSet) *storeConfig {
+	c := &storeConfig{}
+	fs.StringVar(&c.spec, "store", env("SEGQL_STORE", "segql.db"),
+		"store: an SQLite file path, or a postgres:// URL (env SEGQL_STORE)")
+	fs.IntVar(&c.maxConns, "pg-max-conns", envInt("SEGQL_PG_MAX_CONNS", 0),
+		"PostgreSQL: connections in the pool; 0 is max(4, CPUs) (env SEGQL_PG_MAX_CONNS)")
+	fs.DurationVar(&c.statementTimeout, "pg-statement-timeout", envDuration("SEGQL_PG_STATEMENT_TIMEOUT", 10*time.Second),
+		"PostgreSQL: statement_timeout of every statement; 0 is none (env SEGQL_PG_STATEMENT_TIMEOUT)")
+	return c
+}
+
+// openStore opens the store the configuration names and brings its schema
+// up to date.
+func openStore(ctx context.Context, c *storeConfig) (store.Store, error) {
+	if strings.HasPrefix(c.spec, "postgres://") || strings.HasPrefix(c.spec, "postgresql://") {
+		return postgres.Open(ctx, c.spec, postgres.Options{
+			MaxConns:         int32(c.maxConns),
+			StatementTimeout: c.statementTimeout,
+		})
 	}
-	return sqlite.Open(ctx, strings.TrimPrefix(spec, "sqlite://"))
+	return sqlite.Open(ctx, strings.TrimPrefix(c.spec, "sqlite://"))
+}
+
+// storeName is the store for logs and messages, without a password.
+func (c *storeConfig) storeName() string {
+	u, err := url.Parse(c.spec)
+	if err != nil || u.Scheme == "" || u.User == nil {
+		return c.spec
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
 }
 
 func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", env("SEGQL_ADDR", "127.0.0.1:8080"), "listen address (env SEGQL_ADDR)")
-	storeSpec := storeFlag(fs)
+	storeCfg := storeFlags(fs)
 	seed := fs.Bool("demo", env("SEGQL_DEMO", "") == "true", "seed demo data into an empty store, serve GraphiQL and print a demo customer token (env SEGQL_DEMO=true)")
 	graphiql := fs.Bool("graphiql", env("SEGQL_GRAPHIQL", "") == "true", "serve GraphiQL at / (always on with --demo; env SEGQL_GRAPHIQL=true)")
 	jwtSecret := fs.String("jwt-secret", env("SEGQL_JWT_SECRET", ""), "HS256 secret of storefront customer tokens (env SEGQL_JWT_SECRET)")
@@ -122,9 +163,9 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 
-	s, err := openStore(ctx, *storeSpec)
+	s, err := openStore(ctx, storeCfg)
 	if err != nil {
-		return fmt.Errorf("open store %s: %w", *storeSpec, err)
+		return fmt.Errorf("open store %s: %w", storeCfg.storeName(), err)
 	}
 	defer s.Close()
 	if *seed {
@@ -165,7 +206,7 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("segql serving", "addr", "http://"+ln.Addr().String(), "graphql", "http://"+ln.Addr().String()+"/graphql", "store", *storeSpec)
+	logger.Info("segql serving", "addr", "http://"+ln.Addr().String(), "graphql", "http://"+ln.Addr().String()+"/graphql", "store", storeCfg.storeName())
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -230,36 +271,36 @@ func customerVerifier(logger *slog.Logger, secret string, demoMode bool) (*auth.
 
 func runImport(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	storeSpec := storeFlag(fs)
+	storeCfg := storeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return errors.New("give one directory: segql import [--store PATH] DIR")
 	}
-	s, err := openStore(ctx, *storeSpec)
+	s, err := openStore(ctx, storeCfg)
 	if err != nil {
-		return fmt.Errorf("open store %s: %w", *storeSpec, err)
+		return fmt.Errorf("open store %s: %w", storeCfg.storeName(), err)
 	}
 	defer s.Close()
 	stats, err := importer.Run(ctx, s, fs.Arg(0), os.Stderr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stdout, "imported %s into %s\n", stats, *storeSpec)
+	fmt.Fprintf(os.Stdout, "imported %s into %s\n", stats, storeCfg.storeName())
 	return nil
 }
 
 func migrate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	storeSpec := storeFlag(fs)
+	storeCfg := storeFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, *storeSpec)
+	s, err := openStore(ctx, storeCfg)
 	if err != nil {
-		return fmt.Errorf("migrate %s: %w", *storeSpec, err)
+		return fmt.Errorf("migrate %s: %w", storeCfg.storeName(), err)
 	}
-	fmt.Fprintf(os.Stdout, "store %s is at the current schema\n", *storeSpec)
+	fmt.Fprintf(os.Stdout, "store %s is at the current schema\n", storeCfg.storeName())
 	return s.Close()
 }
