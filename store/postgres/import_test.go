@@ -243,7 +243,7 @@ func TestImportRefusalThroughImporter(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "customers.jsonl"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := importer.Run(t.Context(), importOnly{s: e.s}, dir, nil)
+	_, err := importer.Run(t.Context(), e.s, dir, nil)
 	var le *importer.LineError
 	if !errors.As(err, &le) || le.File != "customers.jsonl" || le.Line != 3 {
 		t.Fatalf("import = %v, want customers.jsonl:3", err)
@@ -254,17 +254,6 @@ func TestImportRefusalThroughImporter(t *testing.T) {
 	if n := e.count(t, `SELECT count(*) FROM customers`); n != 0 {
 		t.Errorf("%d customers after a failed import", n)
 	}
-}
-
-// importOnly is a store.Store of which only Import may be called, all
-// importer.Run calls.
-type importOnly struct {
-	store.Store
-	s *postgres.Store
-}
-
-func (o importOnly) Import(ctx context.Context, fill func(store.Importer) error) error {
-	return o.s.Import(ctx, fill)
 }
 
 // TestImportDeepRefusalRollsBack fails an import after 20,000 new
