@@ -104,11 +104,26 @@ const nestedQuery = `query Nested($n: Int!) {
 // TestNestedQueryRoundTrips proves that a nested query costs one store
 // round trip per level whatever the page size: the same for 5 as for 50.
 func TestNestedQueryRoundTrips(t *testing.T) {
-	// A wide batching window so that every key of a level lands in one batch
-	// even on a loaded machine under -race; the count, not the clock, is asserted.
-	ts := newTestServer(t, func(o *api.Options) { o.Loaders = loaders.Options{Wait: 100 * time.Millisecond} })
-	ts.load(grid(50))
+	for _, backend := range []struct {
+		name string
+		opts func(testing.TB) []func(*api.Options)
+	}{
+		{"sqlite", func(testing.TB) []func(*api.Options) { return nil }},
+		{"postgres", func(t testing.TB) []func(*api.Options) { return []func(*api.Options){onPostgres(t)} }},
+	} {
+		t.Run(backend.name, func(t *testing.T) {
+			// A wide batching window so that every key of a level lands in one
+			// batch even on a loaded machine under -race; the count, not the
+			// clock, is asserted.
+			wide := func(o *api.Options) { o.Loaders = loaders.Options{Wait: 100 * time.Millisecond} }
+			ts := newTestServer(t, append(backend.opts(t), wide)...)
+			ts.load(grid(50))
+			testNestedRoundTrips(t, ts)
+		})
+	}
+}
 
+func testNestedRoundTrips(t *testing.T, ts *testServer) {
 	// ListSegments, SegmentProfilePages, CustomersByIDs, ProfileSegmentPages, SegmentPromotionPages.
 	const levels = 5
 	for _, n := range []int{5, 50} {
