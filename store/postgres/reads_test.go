@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -155,30 +156,36 @@ func (r *recorder) take() []pgx.TraceQueryStartData {
 
 // fill loads a store large enough for the planner to prefer an index
 // wherever one serves: 20,000 customers and profiles, 1000 segments with
-// 40,000 memberships, 5000 promotions each naming a segment.
+// 40,000 memberships, 5000 promotions each naming a segment. With
+// SEGQL_TEST_PG_LARGE=1 it loads the large data set instead: 100,000
+// customers and profiles with 10 memberships each (1M), on which the
+// README's EXPLAIN figures were taken.
 func fill(t *testing.T, s *postgres.Store) fixture {
 	t.Helper()
 	ctx := t.Context()
-	_, err := s.Pool().Exec(ctx, `
+	customers, perProfile := 20000, 2
+	if os.Getenv("SEGQL_TEST_PG_LARGE") == "1" {
+		customers, perProfile = 100000, 10
+	}
+	_, err := s.Pool().Exec(ctx, fmt.Sprintf(`
 INSERT INTO customers
-SELECT g, 'c' || g || '@example.com', 'c' || g || '@example.com', 'First', 'Last', '', '', g % 5, g % 7, '{}', now(), now()
-FROM generate_series(1, 20000) g;
-INSERT INTO shopper_profiles SELECT gen_random_uuid(), g, now(), now() FROM generate_series(1, 20000) g;
+SELECT g, 'c' || g || '@example.com', 'c' || g || '@example.com', 'First', 'Last', '', '', g %% 5, g %% 7, '{}', now(), now()
+FROM generate_series(1, %[1]d) g;
+INSERT INTO shopper_profiles SELECT gen_random_uuid(), g, now(), now() FROM generate_series(1, %[1]d) g;
 INSERT INTO segments SELECT gen_random_uuid(), 'Segment ' || g, 'segment ' || g, '', now(), now() FROM generate_series(1, 1000) g;
 CREATE TEMPORARY TABLE numbered AS SELECT id, row_number() OVER (ORDER BY id) AS n FROM segments;
 INSERT INTO memberships
-SELECT s.id, p.id FROM shopper_profiles p JOIN numbered s ON s.n = p.customer_id % 1000 + 1
-UNION
-SELECT s.id, p.id FROM shopper_profiles p JOIN numbered s ON s.n = (p.customer_id * 7 + 3) % 1000 + 1;
+SELECT s.id, p.id FROM shopper_profiles p CROSS JOIN generate_series(0, %[2]d - 1) k
+JOIN numbered s ON s.n = (p.customer_id + k * 97) %% 1000 + 1;
 INSERT INTO promotions
-SELECT g, 'P' || g, '', CASE WHEN g % 2 = 0 THEN 'AUTOMATIC' ELSE 'COUPON' END,
-	CASE WHEN g % 20 = 0 THEN 'ENABLED' ELSE 'DISABLED' END,
+SELECT g, 'P' || g, '', CASE WHEN g %% 2 = 0 THEN 'AUTOMATIC' ELSE 'COUPON' END,
+	CASE WHEN g %% 20 = 0 THEN 'ENABLED' ELSE 'DISABLED' END,
 	now(), NULL, '{}', 'USD', NULL, 0, '{"segments": null}', now(), now()
 FROM generate_series(1, 5000) g;
-INSERT INTO promotion_segments SELECT g, s.id FROM generate_series(1, 5000) g JOIN numbered s ON s.n = g % 1000 + 1;
+INSERT INTO promotion_segments SELECT g, s.id FROM generate_series(1, 5000) g JOIN numbered s ON s.n = g %% 1000 + 1;
 DROP TABLE numbered;
 ANALYZE;
-`)
+`, customers, perProfile))
 	if err != nil {
 		t.Fatal(err)
 	}
