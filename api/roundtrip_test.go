@@ -185,16 +185,25 @@ func BenchmarkNestedQuery(b *testing.B) {
 		{"wait=4ms", loaders.Options{Wait: 4 * time.Millisecond}},
 		{"wait=16ms", loaders.Options{Wait: 16 * time.Millisecond}},
 	}
-	for _, c := range cases {
-		b.Run(c.name, func(b *testing.B) {
-			ts := newTestServer(b, func(o *api.Options) { o.Loaders = c.opts })
-			ts.load(tree(n))
-			b.ResetTimer()
-			before := ts.storeQueries()
-			for b.Loop() {
-				ts.query(nestedQuery, map[string]any{"n": n}, nil)
-			}
-			b.ReportMetric((ts.storeQueries()-before)/float64(b.N), "trips/op")
-		})
+	backends := []struct {
+		name  string
+		store func(testing.TB) []func(*api.Options)
+	}{
+		{"sqlite", func(testing.TB) []func(*api.Options) { return nil }},
+		{"postgres", func(t testing.TB) []func(*api.Options) { return []func(*api.Options){onPostgres(t)} }},
+	}
+	for _, backend := range backends {
+		for _, c := range cases {
+			b.Run(backend.name+"/"+c.name, func(b *testing.B) {
+				ts := newTestServer(b, append(backend.store(b), func(o *api.Options) { o.Loaders = c.opts })...)
+				ts.load(tree(n))
+				b.ResetTimer()
+				before := ts.storeQueries()
+				for b.Loop() {
+					ts.query(nestedQuery, map[string]any{"n": n}, nil)
+				}
+				b.ReportMetric((ts.storeQueries()-before)/float64(b.N), "trips/op")
+			})
+		}
 	}
 }
