@@ -19,6 +19,14 @@ type Metrics struct {
 	StoreQueries    *prometheus.CounterVec
 	StoreDuration   *prometheus.HistogramVec
 	LoaderBatchSize *prometheus.HistogramVec
+	// CacheRequests counts the keys the Redis cache looked up, by family
+	// and result: hit, miss, or error (Redis failed or the breaker was open).
+	CacheRequests *prometheus.CounterVec
+	// CacheDuration times each Redis round trip of the cache, by operation.
+	CacheDuration *prometheus.HistogramVec
+	// CacheBreakerState is the cache's circuit breaker: 0 closed,
+	// 1 half-open, 2 open.
+	CacheBreakerState prometheus.Gauge
 }
 
 // New registers segql's collectors, and the Go and process ones, on a new registry.
@@ -48,8 +56,22 @@ func New() *Metrics {
 			Help:    "Keys per dataloader batch, by loader.",
 			Buckets: []float64{1, 2, 5, 10, 25, 50, 100, 250, 500, 1000},
 		}, []string{"loader"}),
+		CacheRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "segql_cache_requests_total",
+			Help: "Keys looked up in the Redis cache, by family and result (hit, miss, error).",
+		}, []string{"family", "result"}),
+		CacheDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "segql_cache_duration_seconds",
+			Help:    "Time of a Redis round trip of the cache, by operation.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25},
+		}, []string{"operation"}),
+		CacheBreakerState: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "segql_cache_breaker_state",
+			Help: "State of the Redis cache's circuit breaker: 0 closed, 1 half-open, 2 open.",
+		}),
 	}
 	m.Registry.MustRegister(m.HTTPRequests, m.HTTPDuration, m.StoreQueries, m.StoreDuration, m.LoaderBatchSize,
+		m.CacheRequests, m.CacheDuration, m.CacheBreakerState,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
