@@ -25,8 +25,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/segql/segql/api"
 	"github.com/segql/segql/auth"
+	"github.com/segql/segql/cache"
 	"github.com/segql/segql/demo"
 	"github.com/segql/segql/importer"
 	"github.com/segql/segql/loaders"
@@ -158,6 +161,9 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	jwtSecret := fs.String("jwt-secret", env("SEGQL_JWT_SECRET", ""), "HS256 secret of storefront customer tokens (env SEGQL_JWT_SECRET)")
 	batchWait := fs.Duration("batch-wait", envDuration("SEGQL_BATCH_WAIT", api.DefaultBatchWait), "how long a dataloader gathers keys before one store call (env SEGQL_BATCH_WAIT)")
 	maxMembers := fs.Int("max-membership-batch", resolvers.DefaultLimits.MaxMembershipItems, "profiles per addShopperProfilesToSegment call")
+	redisURL := fs.String("redis", env("SEGQL_REDIS_URL", ""), "Redis URL (redis://host:6379/0) for the shared read cache and persisted queries; empty: no cache (env SEGQL_REDIS_URL)")
+	cachePrefix := fs.String("cache-prefix", env("SEGQL_CACHE_PREFIX", "segql"), "prefix of every Redis key, for stores sharing one Redis (env SEGQL_CACHE_PREFIX)")
+	cacheTTL := fs.Duration("cache-ttl", envDuration("SEGQL_CACHE_TTL", 5*time.Minute), "how long a cached read lives, ±10% (env SEGQL_CACHE_TTL)")
 	reqTimeout := fs.Duration("request-timeout", envDuration("SEGQL_REQUEST_TIMEOUT", api.DefaultRequestTimeout), "time limit of one request (env SEGQL_REQUEST_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -178,6 +184,20 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 		return err
 	}
 
+	var rdb *redis.Client
+	if *redisURL != "" {
+		rdb, err = cache.NewClient(*redisURL)
+		if err != nil {
+			return fmt.Errorf("--redis: %w", err)
+		}
+		defer rdb.Close()
+		pingCtx, cancel := context.WithTimeout(ctx, time.Second)
+		if err := rdb.Ping(pingCtx).Err(); err != nil {
+			logger.Warn("redis does not answer yet: serving from the store until it does", "error", err)
+		}
+		cancel()
+	}
+
 	var draining atomic.Bool
 	limits := resolvers.DefaultLimits
 	limits.MaxMembershipItems = *maxMembers
@@ -190,6 +210,8 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 		Customers:      verifier,
 		RequestTimeout: *reqTimeout,
 		Draining:       draining.Load,
+		Redis:          redisClient(rdb),
+		Cache:          cache.Options{TTL: *cacheTTL, Prefix: *cachePrefix},
 	})
 	if err != nil {
 		return err
@@ -226,6 +248,14 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// redisClient keeps a nil client a nil interface, so api.New sees no Redis.
+func redisClient(c *redis.Client) redis.UniversalClient {
+	if c == nil {
+		return nil
+	}
+	return c
 }
 
 func seedDemo(ctx context.Context, logger *slog.Logger, s store.Store) error {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -103,6 +104,16 @@ func (p *process) waitLog(t *testing.T, msg string) map[string]any {
 
 func (p *process) graphql(t *testing.T, token, query string) map[string]any {
 	t.Helper()
+	data, err := p.post(token, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// post sends a GraphQL request and returns its data, or an error for a
+// failed request or any GraphQL error; safe to call from any goroutine.
+func (p *process) post(token, query string) (map[string]any, error) {
 	body, _ := json.Marshal(map[string]any{"query": query})
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, p.addr+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -111,17 +122,17 @@ func (p *process) graphql(t *testing.T, token, query string) map[string]any {
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("POST /graphql: %v", err)
+		return nil, fmt.Errorf("POST /graphql: %w", err)
 	}
 	defer res.Body.Close()
 	var out map[string]any
 	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
-		t.Fatalf("decode: %v", err)
+		return nil, fmt.Errorf("decode: %w", err)
 	}
 	if out["errors"] != nil {
-		t.Fatalf("graphql errors: %v", out["errors"])
+		return nil, fmt.Errorf("graphql errors: %v", out["errors"])
 	}
-	return out["data"].(map[string]any)
+	return out["data"].(map[string]any), nil
 }
 
 func writeFiles(t *testing.T, files map[string]string) string {

@@ -10,13 +10,16 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/redis/go-redis/v9"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/segql/segql/auth"
+	"github.com/segql/segql/cache"
 	"github.com/segql/segql/graph"
 	"github.com/segql/segql/loaders"
 	"github.com/segql/segql/metrics"
@@ -43,6 +46,10 @@ type Options struct {
 	Draining func() bool
 	// Now is the clock eligibility is judged by; nil: time.Now.
 	Now func() time.Time
+	// Redis, when set, caches hot reads and keeps persisted queries for
+	// every instance; Cache tunes it.
+	Redis redis.UniversalClient
+	Cache cache.Options
 }
 
 // Defaults of Options.
@@ -79,9 +86,22 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	if o.Loaders.ObserveBatch == nil {
 		o.Loaders.ObserveBatch = o.Metrics.ObserveBatch
 	}
-	counted := o.Metrics.WrapStore(o.Store)
+	// Round trips are counted below the cache: a hit costs none.
+	var data store.Store = o.Metrics.WrapStore(o.Store)
+	var persisted graphql.Cache[string] = lru.New[string](o.QueryCacheSize)
+	if o.Redis != nil {
+		co := o.Cache
+		if co.Metrics == nil {
+			co.Metrics = o.Metrics
+		}
+		if co.Logger == nil {
+			co.Logger = o.Logger
+		}
+		data = cache.New(data, o.Redis, co)
+		persisted = newPersistedQueries(o.Redis, co.Prefix, o.QueryCacheSize, o.Logger)
+	}
 
-	res := resolvers.New(counted, o.Limits)
+	res := resolvers.New(data, o.Limits)
 	if o.Now != nil {
 		res.Now = o.Now
 	}
@@ -90,12 +110,12 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
 	gql.Use(extension.Introspection{})
-	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](o.QueryCacheSize)})
+	gql.Use(extension.AutomaticPersistedQuery{Cache: persisted})
 	gql.SetErrorPresenter(presentError(o.Logger))
 	gql.SetRecoverFunc(recoverPanic(o.Logger))
 
 	var graphqlHandler http.Handler = unexpired(gql)
-	graphqlHandler = loaders.Middleware(counted, o.Loaders, graphqlHandler)
+	graphqlHandler = loaders.Middleware(data, o.Loaders, graphqlHandler)
 	graphqlHandler = principal(o.Customers, o.Logger, graphqlHandler)
 	graphqlHandler = checkBody(graphqlHandler)
 	graphqlHandler = onlyJSON(graphqlHandler)
