@@ -93,3 +93,35 @@ func TestEligible(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkEligible2000 is the work of one storefront request's
+// eligibility once its inputs are cached: 2000 enabled promotions, most
+// with segment conditions, checked for a shopper in 10 segments.
+func BenchmarkEligible2000(b *testing.B) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	ids := make([]string, 1000)
+	for i := range ids {
+		ids[i] = NewID()
+	}
+	shopper := Shopper{CustomerGroupID: 1, OrderCount: 3, HasProfile: true, SegmentIDs: map[string]bool{}}
+	for i := range 10 {
+		shopper.SegmentIDs[ids[i*97%1000]] = true
+	}
+	promos := make([]*Promotion, 2000)
+	for i := range promos {
+		p := &Promotion{Status: StatusEnabled, StartsAt: now.Add(-time.Hour)}
+		if i%4 != 0 {
+			p.Customer.Segments = &Condition{Or: []Condition{{ID: []string{ids[i%1000]}}, {Not: &Condition{ID: []string{ids[(i*7)%1000]}}}}}
+		}
+		promos[i] = p
+	}
+	for b.Loop() {
+		n := 0
+		for _, p := range promos {
+			if Eligible(p, shopper, 1, now) {
+				n++
+			}
+		}
+		_ = n
+	}
+}
