@@ -373,7 +373,7 @@ func counters(t testing.TB, rdb *redis.Client, prefix string) map[string]string 
 
 // bumped lists the counters that changed between two readings.
 func bumped(before, after map[string]string) []string {
-	var out []string
+	out := []string{}
 	for k, v := range after {
 		if before[k] != v {
 			out = append(out, k)
@@ -394,4 +394,39 @@ func value(t testing.TB, c prometheus.Metric) float64 {
 		return m.Counter.GetValue()
 	}
 	return m.Gauge.GetValue()
+}
+
+// guard bounds how long a test waits for what must happen, so a bug fails
+// the test instead of hanging it. It is never how long something takes.
+const guard = 30 * time.Second
+
+// wait waits for ch to be closed.
+func wait(t testing.TB, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(guard):
+		t.Fatalf("%s did not happen within %v", what, guard)
+	}
+}
+
+// receive waits for a value from ch.
+func receive[T any](t testing.TB, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(guard):
+		t.Fatalf("%s did not answer within %v", what, guard)
+		panic("unreachable")
+	}
+}
+
+// closeOnce closes ch unless it is closed already.
+func closeOnce(ch chan struct{}) {
+	select {
+	case <-ch:
+	default:
+		close(ch)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -203,7 +202,8 @@ func flightKey(family, kind string, epoch uint64, cached bool, gens []string, mi
 	for j, i := range missing {
 		parts[j] = part(i)
 	}
-	slices.Sort(parts)
+	// Not sorted: a joiner takes the load's answers position by position,
+	// so only callers missing the same keys in the same order may share it.
 	var b strings.Builder
 	b.WriteString(family + "|" + kind + "|" + strconv.FormatUint(epoch, 10) + "|")
 	if cached {
