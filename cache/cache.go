@@ -13,6 +13,19 @@
 // circuit breaker is a miss: the read goes to the store and never fails
 // because of Redis.
 //
+// Callers share a load only when they read the same generations and
+// versions and this instance finished no write meanwhile: a read that
+// starts after a write answered never takes the answer of a load that
+// started before it. A list loaded through the store's pages (a profile's
+// segments, a segment's promotions) comes with its children, which are
+// cached too, each only if its family generation is unchanged and its
+// version key does not exist (no version of theirs was read before the
+// store read; an absent key means no write invalidated it lately).
+//
+// Ids that are not canonical UUIDs are missing to every store (the store
+// contract); the cache answers them so, with no Redis or store call. The
+// values answered may be shared with other callers: do not modify them.
+//
 // # Writes, and why a reader cannot cache what a writer replaced
 //
 // Every write calls the wrapped store and, once it has returned (the
@@ -42,16 +55,36 @@
 // profsegs (a profile's segment ids), segpromos (a segment's promotion
 // ids) and enabled (one key, id "all").
 //
+// # Cost
+//
+// A warm read of an entity family, of a profile's segment ids, of the
+// enabled promotions or of profiles by customer id is one Redis round trip
+// and no store call. The derived pages and counts (a profile's segments, a
+// segment's promotions) are served with no store call too: one round trip
+// for the id lists, one more for the children on the pages (a count needs
+// only the first). Root lists and their counts, and a segment's members and
+// their count, pass through to the store.
+//
 // # Redis
 //
 // One Redis (primary with replicas, Sentinel) is assumed: the scripts read
 // keys they compute, which Redis Cluster refuses unless every key shares a
-// hash slot (a prefix such as "{segql}" puts them in one). Use a
-// maxmemory-policy of volatile-lru or volatile-ttl: data and version keys
-// carry a TTL and may be evicted safely, the generation keys carry none and
-// must not be. Build the client with short timeouts, as NewClient does:
-// ContextTimeoutEnabled, so the per-call Timeout is honoured; no retries; a
-// short pool wait.
+// hash slot (a prefix such as "{segql}" puts them in one). A failover to a
+// replica that had not received a write's invalidation serves that
+// write's old data until the TTL ends.
+//
+// Use a maxmemory-policy of volatile-lru or volatile-ttl. Data keys may be
+// evicted at any time; generation keys carry no TTL and so are never
+// evicted under those policies (evicting one would bring old generations
+// back). A version key is evicted only long after its bump under them (it
+// is the most recently used and longest-lived kind of key); evicted within
+// moments of its bump, it could let the write-back of a reader racing that
+// bump through.
+//
+// Build the client with short timeouts, as NewClient does: a call that
+// cannot be answered fast is a miss. ContextTimeoutEnabled makes the
+// client honour Options.Timeout; its own read and write timeouts cap it.
+// No retries, and a short wait for a pooled connection.
 package cache
 
 import (
@@ -187,11 +220,12 @@ func New(next store.Store, rdb redis.UniversalClient, o Options) *Store {
 }
 
 // NewClient connects to the Redis at url (redis://[:password@]host:port/db)
-// with the settings the cache expects: a call that cannot be answered fast
-// is a miss, so dials, reads and writes time out quickly, the context's
-// deadline is honoured (ContextTimeoutEnabled), nothing is retried (go-redis
-// takes MaxRetries 0 for its default of 3; -1 means none) and a call waits
-// briefly for a pooled connection.
+// with the settings the cache expects: dials time out after 100ms and are
+// not retried, reads and writes after 50ms (so an Options.Timeout above
+// 50ms has no effect with this client), the context's deadline is honoured
+// (ContextTimeoutEnabled), no command is retried (go-redis takes MaxRetries
+// 0 for its default of 3; -1 is none), a call waits at most 50ms for a
+// pooled connection, and two connections are kept open.
 func NewClient(url string) (*redis.Client, error) {
 	opt, err := clientOptions(url)
 	if err != nil {
