@@ -152,3 +152,48 @@ func TestCallerLeavingDoesNotCancelTheLoad(t *testing.T) {
 		t.Errorf("%d store loads after a read with an ended context, want 1", n)
 	}
 }
+
+// TestSharedLoadKeepsEachCallersOrder: callers missing the same keys in
+// different orders may share one store load, but each gets its answers in
+// its own key order.
+func TestSharedLoadKeepsEachCallersOrder(t *testing.T) {
+	ctx := t.Context()
+	rdb := testClient(t)
+	raw := openSQLite(t)
+	w := newWorld(t, raw)
+	gated := &gatedStore{Store: raw, gate: make(chan struct{})}
+	j := newJoins(2)
+	o := testOptions(t, rdb)
+	o.joinedFlight = j.joined
+	c := New(gated, rdb, o)
+	go func() {
+		<-j.reached
+		close(gated.gate)
+	}()
+	t.Cleanup(func() { closeOnce(gated.gate) })
+
+	orders := [][]string{
+		{w.segments[0], w.segments[1], w.segments[2]},
+		{w.segments[2], w.segments[1], w.segments[0]},
+	}
+	got := make([][]*store.Segment, len(orders))
+	var wg sync.WaitGroup
+	for k, ids := range orders {
+		wg.Go(func() {
+			v, err := c.SegmentsByIDs(ctx, ids)
+			if err != nil {
+				t.Error(err)
+			}
+			got[k] = v
+		})
+	}
+	wg.Wait()
+	for k, ids := range orders {
+		for i, id := range ids {
+			if got[k][i] == nil || got[k][i].ID != id {
+				t.Errorf("caller %d asked %v and got %s", k, ids, dump(got[k]))
+				break
+			}
+		}
+	}
+}
