@@ -97,8 +97,9 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 		if co.Logger == nil {
 			co.Logger = o.Logger
 		}
-		data = cache.New(data, o.Redis, co)
-		persisted = newPersistedQueries(o.Redis, co.Prefix, o.QueryCacheSize, o.Logger)
+		cached := cache.New(data, o.Redis, co)
+		data = cached
+		persisted = newPersistedQueries(o.Redis, cached.Prefix(), cached.RedisUp, o.QueryCacheSize, o.Logger)
 	}
 
 	res := resolvers.New(data, o.Limits)

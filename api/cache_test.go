@@ -213,3 +213,28 @@ func TestPersistedQueriesSharedThroughRedis(t *testing.T) {
 		t.Errorf("hash only on b after a learned it: %s %+v", res.Data, res.Errors)
 	}
 }
+
+// TestPersistedQueriesWithoutRedis: with Redis unreachable, persisted
+// queries still work on each instance from its local cache.
+func TestPersistedQueriesWithoutRedis(t *testing.T) {
+	rdb, err := cache.NewClient("redis://127.0.0.1:1/0") // nothing listens there
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	ts := newTestServer(t, func(o *api.Options) { o.Redis = rdb })
+	ts.load(grid(2))
+	query := `{ segments { totalCount } }`
+	sum := sha256.Sum256([]byte(query))
+	ext := map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hex.EncodeToString(sum[:])}}
+	if res := ts.post(map[string]any{"extensions": ext}); len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "PERSISTED_QUERY_NOT_FOUND" {
+		t.Fatalf("unknown hash: %+v", res.Errors)
+	}
+	if res := ts.post(map[string]any{"query": query, "extensions": ext}); len(res.Errors) != 0 {
+		t.Fatalf("persist: %+v", res.Errors)
+	}
+	res := ts.post(map[string]any{"extensions": ext})
+	if len(res.Errors) != 0 || !strings.Contains(string(res.Data), `"totalCount":2`) {
+		t.Errorf("hash only: %s %+v", res.Data, res.Errors)
+	}
+}

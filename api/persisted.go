@@ -13,10 +13,11 @@ import (
 // one instance has learned works on every instance. A local LRU answers
 // first and keeps working when Redis does not: a query missing from both
 // is simply asked for again (PERSISTED_QUERY_NOT_FOUND), as the protocol
-// expects.
+// expects. While the cache's circuit breaker is open it does not ask Redis.
 type persistedQueries struct {
 	local  *lru.LRU[string]
 	rdb    redis.UniversalClient
+	up     func() bool // false while the cache's circuit breaker is open
 	prefix string
 	log    *slog.Logger
 }
@@ -28,17 +29,17 @@ const (
 	persistedTimeout = 50 * time.Millisecond
 )
 
-func newPersistedQueries(rdb redis.UniversalClient, prefix string, size int, log *slog.Logger) *persistedQueries {
-	if prefix == "" {
-		prefix = "segql"
-	}
-	return &persistedQueries{local: lru.New[string](size), rdb: rdb, prefix: prefix + ":apq:", log: log}
+func newPersistedQueries(rdb redis.UniversalClient, prefix string, up func() bool, size int, log *slog.Logger) *persistedQueries {
+	return &persistedQueries{local: lru.New[string](size), rdb: rdb, up: up, prefix: prefix + ":apq:", log: log}
 }
 
 // Get answers from the local LRU, else from Redis; a Redis error is a miss.
 func (p *persistedQueries) Get(ctx context.Context, hash string) (string, bool) {
 	if q, ok := p.local.Get(ctx, hash); ok {
 		return q, true
+	}
+	if !p.up() {
+		return "", false
 	}
 	ctx, cancel := context.WithTimeout(ctx, persistedTimeout)
 	defer cancel()
@@ -57,6 +58,9 @@ func (p *persistedQueries) Get(ctx context.Context, hash string) (string, bool) 
 // matches the query before it calls Add.
 func (p *persistedQueries) Add(ctx context.Context, hash, query string) {
 	p.local.Add(ctx, hash, query)
+	if !p.up() {
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, persistedTimeout)
 	defer cancel()
 	if err := p.rdb.Set(ctx, p.prefix+hash, query, persistedTTL).Err(); err != nil {

@@ -254,6 +254,14 @@ func clientOptions(url string) (*redis.Options, error) {
 // "open".
 func (s *Store) BreakerState() string { return s.breaker.State().String() }
 
+// RedisUp reports whether Redis is worth asking: false while the circuit
+// breaker is open. Other users of the same Redis (persisted queries) skip
+// it then too.
+func (s *Store) RedisUp() bool { return s.breaker.State() != gobreaker.StateOpen }
+
+// Prefix is the prefix of every key this cache writes.
+func (s *Store) Prefix() string { return s.keys.prefix }
+
 // callerGone wraps the error of a Redis call whose caller's context ended.
 type callerGone struct{ err error }
 
