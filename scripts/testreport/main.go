@@ -27,7 +27,8 @@ type key struct{ pkg, test string }
 func main() {
 	outputs := map[key][]string{}
 	var passed, failed, skipped int
-	var skips, failures []string
+	var failures []string
+	skips := map[string][]string{} // reason → "package Test" lines
 	badPackages := 0
 
 	in := bufio.NewScanner(os.Stdin)
@@ -57,7 +58,8 @@ func main() {
 				continue
 			}
 			skipped++
-			skips = append(skips, fmt.Sprintf("%s %s: %s", e.Package, e.Test, reason(outputs[k])))
+			r := reason(outputs[k])
+			skips[r] = append(skips[r], strings.TrimPrefix(e.Package, "github.com/segql/segql")+" "+e.Test)
 			delete(outputs, k)
 		case "fail":
 			if e.Test != "" {
@@ -77,10 +79,20 @@ func main() {
 		}
 	}
 	if len(skips) > 0 {
-		sort.Strings(skips)
+		// Grouped by reason: a missing service skips many tests for one reason.
+		reasons := make([]string, 0, len(skips))
+		for r := range skips {
+			reasons = append(reasons, r)
+		}
+		sort.Strings(reasons)
 		fmt.Println("\nSkipped:")
-		for _, s := range skips {
-			fmt.Println("  " + s)
+		for _, r := range reasons {
+			tests := skips[r]
+			sort.Strings(tests)
+			fmt.Printf("  %d: %s\n", len(tests), r)
+			for _, t := range tests {
+				fmt.Println("      " + t)
+			}
 		}
 	}
 	fmt.Printf("\n%d passed, %d failed, %d skipped\n", passed, failed, skipped)
