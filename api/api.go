@@ -36,6 +36,9 @@ type Options struct {
 	GraphiQL bool             // serve the GraphiQL page at /
 	Loaders  loaders.Options
 	Limits   resolvers.Limits
+	// RequestLimits bound one request's size, depth, aliases, cost and
+	// list arguments; zero fields take the defaults in limits.go.
+	RequestLimits Limits
 	// Customers verifies storefront customer tokens; nil: every request is a guest viewer.
 	Customers *auth.Verifier
 	// RequestTimeout bounds one request's work; its expiry cancels store calls.
@@ -74,6 +77,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	if o.Limits == (resolvers.Limits{}) {
 		o.Limits = resolvers.DefaultLimits
 	}
+	o.RequestLimits = o.RequestLimits.withDefaults()
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = DefaultRequestTimeout
 	}
@@ -110,6 +114,8 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	gql.AddTransport(getQueries{})
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
+	gql.SetParserTokenLimit(o.RequestLimits.parserTokenLimit())
+	gql.Use(requestLimits{o.RequestLimits})
 	gql.Use(extension.Introspection{})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: persisted})
 	gql.SetErrorPresenter(presentError(o.Logger))
@@ -119,6 +125,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	graphqlHandler = loaders.Middleware(data, o.Loaders, graphqlHandler)
 	graphqlHandler = principal(o.Customers, o.Logger, graphqlHandler)
 	graphqlHandler = checkBody(graphqlHandler)
+	graphqlHandler = limitSize(o.RequestLimits.MaxBodyBytes, graphqlHandler)
 	graphqlHandler = onlyJSON(graphqlHandler)
 	graphqlHandler = timeout(o.RequestTimeout, graphqlHandler)
 

@@ -177,7 +177,7 @@ func TestMalformedJSONIsNotEchoed(t *testing.T) {
 	const secret = `{"query": "{ segments { nodes { name } } }", "variables": {"password": "hunter2-secret"`
 	for name, body := range map[string]string{
 		"truncated":        secret,
-		"not an object":    `["hunter2-secret"]`,
+		"a number":         `42`,
 		"query not text":   `{"query": 42, "extensions": {"x": "hunter2-secret"}}`,
 		"trailing rubbish": `{"query": "{ segments { totalCount } }"} hunter2-secret`,
 	} {

@@ -105,10 +105,7 @@ func TestCreateShopperProfiles(t *testing.T) {
 		for i := range ids {
 			ids[i] = 4
 		}
-		var res result
-		ts.query(q, map[string]any{"in": in(ids...)}, &res)
-		checkUserErrors(t, res.CreateShopperProfiles.UserErrors, ue("TOO_MANY_ITEMS", "input"))
-		equal(t, "created", len(res.CreateShopperProfiles.ShopperProfiles), 0)
+		ts.refusedListCap(q, map[string]any{"in": in(ids...)})
 		var data struct{ ShopperProfiles struct{ TotalCount int } }
 		ts.query(`{ shopperProfiles { totalCount } }`, nil, &data)
 		equal(t, "profiles", data.ShopperProfiles.TotalCount, 3)
@@ -176,10 +173,7 @@ func TestDeleteShopperProfiles(t *testing.T) {
 		for i := range ids {
 			ids[i] = profileID(1)
 		}
-		var res result
-		ts.with(t).query(q, map[string]any{"ids": ids}, &res)
-		checkUserErrors(t, res.DeleteShopperProfiles.UserErrors, ue("TOO_MANY_ITEMS", "uuids"))
-		equal(t, "deleted", len(res.DeleteShopperProfiles.DeletedUuids), 0)
+		ts.with(t).refusedListCap(q, map[string]any{"ids": ids})
 		if ts.with(t).profile(profileID(1)) == nil {
 			t.Errorf("profile 1 deleted by a refused call")
 		}
@@ -423,11 +417,10 @@ func TestRemoveShopperProfilesFromSegment(t *testing.T) {
 		for i := range ids {
 			ids[i] = profileID(2)
 		}
-		res := ts.removeMembers(segID(1), ids...).RemoveShopperProfilesFromSegment
-		checkUserErrors(t, res.UserErrors, ue("TOO_MANY_ITEMS", "shopperProfileUuids"))
+		ts.refusedListCap(removeMembersQuery, map[string]any{"seg": segID(1), "ids": ids})
 		equal(t, "profile 2 still a member", ts.profile(profileID(2)).segmentIDs(), []string{segID(1)})
 		// Removal takes up to 250, more than the 50 an add takes.
-		res = ts.removeMembers(segID(1), ids[:51]...).RemoveShopperProfilesFromSegment
+		res := ts.removeMembers(segID(1), ids[:51]...).RemoveShopperProfilesFromSegment
 		if len(res.UserErrors) != 50 || uuidsOf(res.Removed)[0] != profileID(2) {
 			t.Errorf("51 ids: %d userErrors, removed %v", len(res.UserErrors), uuidsOf(res.Removed))
 		}

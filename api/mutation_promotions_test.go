@@ -387,10 +387,7 @@ func TestDeletePromotions(t *testing.T) {
 		for i := range ids {
 			ids[i] = 2
 		}
-		var res result
-		ts.query(q, map[string]any{"ids": ids}, &res)
-		checkUserErrors(t, res.DeletePromotions.UserErrors, ue("TOO_MANY_ITEMS", "promotionIds"))
-		equal(t, "deleted", len(res.DeletePromotions.DeletedPromotionIDs), 0)
+		ts.refusedListCap(q, map[string]any{"ids": ids})
 		equal(t, "promotions left", ts.promotionCount(), 3)
 	})
 }

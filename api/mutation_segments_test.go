@@ -120,14 +120,12 @@ func TestCreateSegmentsTooMany(t *testing.T) {
 	for i := range in {
 		in[i] = map[string]any{"name": fmt.Sprintf("Segment %d", i)}
 	}
-	res := ts.createSegments(in).CreateSegments
-	checkUserErrors(t, res.UserErrors, ue("TOO_MANY_ITEMS", "input"))
-	if res.Segments == nil || len(res.Segments) != 0 {
-		t.Errorf("segments %v, want []", res.Segments)
-	}
+	// The generic cap on list arguments refuses it before the resolver.
+	ts.refusedListCap(`mutation($input: [CreateSegmentInput!]!) { createSegments(input: $input) { `+userErrorFields+` } }`,
+		map[string]any{"input": in})
 	equal(t, "segments written", ts.segmentCount(), 0)
 
-	res = ts.createSegments(in[:250]).CreateSegments
+	res := ts.createSegments(in[:250]).CreateSegments
 	checkUserErrors(t, res.UserErrors)
 	equal(t, "created of 250", len(res.Segments), 250)
 	equal(t, "segments written", ts.segmentCount(), 250)
@@ -268,9 +266,8 @@ func TestUpdateSegments(t *testing.T) {
 		for i := range in {
 			in[i] = map[string]any{"uuid": segID(1), "description": fmt.Sprint(i)}
 		}
-		res := ts.with(t).updateSegments(in).UpdateSegments
-		checkUserErrors(t, res.UserErrors, ue("TOO_MANY_ITEMS", "input"))
-		equal(t, "updated", len(res.Segments), 0)
+		ts.with(t).refusedListCap(`mutation($input: [UpdateSegmentInput!]!) { updateSegments(input: $input) { `+userErrorFields+` } }`,
+			map[string]any{"input": in})
 	})
 }
 
@@ -443,11 +440,7 @@ func TestDeleteSegments(t *testing.T) {
 		for i := range ids {
 			ids[i] = segID(2)
 		}
-		res := ts.deleteSegments(ids...).DeleteSegments
-		checkUserErrors(t, res.UserErrors, ue("TOO_MANY_ITEMS", "uuids"))
-		if res.DeletedUuids == nil || len(res.DeletedUuids) != 0 || len(res.InvalidatedPromotions) != 0 {
-			t.Errorf("payload %+v", res)
-		}
+		ts.refusedListCap(`mutation($ids: [ID!]!) { deleteSegments(uuids: $ids) { deletedUuids } }`, map[string]any{"ids": ids})
 		equal(t, "segments left", ts.segmentCount(), 2)
 	})
 }
