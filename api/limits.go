@@ -48,7 +48,7 @@ type Limits struct {
 const (
 	DefaultMaxBodyBytes = 64 << 10
 	DefaultMaxTokens    = 2000
-	DefaultMaxDepth     = 12
+	DefaultMaxDepth     = 16 // GraphiQL's introspection query (graphql-js 16) is 15 deep
 	DefaultMaxAliases   = 50
 	DefaultMaxCost      = 10000
 	DefaultMaxListItems = 250

@@ -145,7 +145,7 @@ func TestRequestLimits(t *testing.T) {
 			http.StatusUnprocessableEntity, api.CodeDepthLimitExceeded},
 		{"depth over GET", get(cyclic), http.StatusUnprocessableEntity, api.CodeDepthLimitExceeded},
 		{"deep introspection", post(`{ __schema { types { fields { type `+
-			nest(10, func(int) string { return "{ ofType " }, "{ name }")+` } } } }`, nil),
+			nest(12, func(int) string { return "{ ofType " }, "{ name }")+` } } } }`, nil),
 			http.StatusUnprocessableEntity, api.CodeDepthLimitExceeded},
 		{"101 aliases of one field", post(aliases(101, func(int) string { return "__typename" }), nil),
 			http.StatusUnprocessableEntity, api.CodeAliasLimitExceeded},
@@ -297,4 +297,17 @@ func aliasesOf(n int) string {
 		fmt.Fprintf(&b, " a%d: __typename", i)
 	}
 	return b.String() + " }"
+}
+
+// TestIntrospectionAsGraphiQLSendsItFits: GraphiQL's introspection query
+// (graphql-js 16's, with its TypeRef fragment) is 15 fields deep; the
+// default depth limit must let an admin's GraphiQL load the schema.
+func TestIntrospectionAsGraphiQLSendsItFits(t *testing.T) {
+	ts := newTestServer(t)
+	deepest := `{ __schema { types { fields { type ` +
+		nest(10, func(int) string { return "{ ofType " }, "{ name }") + ` } } } }`
+	res := ts.do(deepest, nil, "")
+	if len(res.Errors) != 0 || res.Status != http.StatusOK {
+		t.Fatalf("a 15-deep introspection query: %d %+v", res.Status, res.Errors)
+	}
 }
