@@ -164,6 +164,7 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	redisURL := fs.String("redis", env("SEGQL_REDIS_URL", ""), "Redis URL (redis://host:6379/0) for the shared read cache and persisted queries; empty: no cache (env SEGQL_REDIS_URL)")
 	cachePrefix := fs.String("cache-prefix", env("SEGQL_CACHE_PREFIX", "segql"), "prefix of every Redis key, for stores sharing one Redis (env SEGQL_CACHE_PREFIX)")
 	cacheTTL := fs.Duration("cache-ttl", envDuration("SEGQL_CACHE_TTL", 5*time.Minute), "how long a cached read lives, ±10% (env SEGQL_CACHE_TTL)")
+	corsOrigins := fs.String("cors-origins", env("SEGQL_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call /graphql, or *; empty: same-origin only (env SEGQL_CORS_ORIGINS)")
 	reqTimeout := fs.Duration("request-timeout", envDuration("SEGQL_REQUEST_TIMEOUT", api.DefaultRequestTimeout), "time limit of one request (env SEGQL_REQUEST_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -212,6 +213,7 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 		Draining:       draining.Load,
 		Redis:          redisClient(rdb),
 		Cache:          cache.Options{TTL: *cacheTTL, Prefix: *cachePrefix},
+		CORSOrigins:    splitList(*corsOrigins),
 	})
 	if err != nil {
 		return err
@@ -248,6 +250,17 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // redisClient keeps a nil client a nil interface, so api.New sees no Redis.

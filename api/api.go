@@ -53,6 +53,9 @@ type Options struct {
 	// every instance; Cache tunes it.
 	Redis redis.UniversalClient
 	Cache cache.Options
+	// CORSOrigins are the browser origins (https://shop.example.com) whose
+	// pages may call /graphql; "*" allows any. None: same-origin only.
+	CORSOrigins []string
 }
 
 // Defaults of Options.
@@ -127,6 +130,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	graphqlHandler = checkBody(graphqlHandler)
 	graphqlHandler = limitSize(o.RequestLimits.MaxBodyBytes, graphqlHandler)
 	graphqlHandler = onlyJSON(graphqlHandler)
+	graphqlHandler = cors(o.CORSOrigins, graphqlHandler)
 	graphqlHandler = timeout(o.RequestTimeout, graphqlHandler)
 
 	mux := http.NewServeMux()
