@@ -1,5 +1,7 @@
 package store
 
+import "slices"
+
 // Key is the type of the column a list is ordered by: a UUID for segments
 // and shopper profiles, an integer id for customers and promotions.
 type Key interface{ ~string | ~int64 }
@@ -21,4 +23,19 @@ type PageOf[T any] struct {
 	// reading direction: after the last item forwards, before the first
 	// item backwards.
 	More bool
+}
+
+// FinishPage turns the rows a backend read for p (up to Limit+1 of them,
+// in p's reading direction) into the page: the extra row only says there
+// is more, and a page always comes in ascending key order.
+func FinishPage[T any, K Key](rows []T, p Page[K]) PageOf[T] {
+	limit := max(p.Limit, 0)
+	more := len(rows) > limit
+	if more {
+		rows = rows[:limit]
+	}
+	if p.Backward {
+		slices.Reverse(rows)
+	}
+	return PageOf[T]{Items: rows, More: more}
 }

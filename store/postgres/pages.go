@@ -65,20 +65,6 @@ func direction[K store.Key](p store.Page[K]) string {
 
 func limitOf[K store.Key](p store.Page[K]) int { return max(p.Limit, 0) }
 
-// finishPage turns the up to limit+1 rows read in the page's direction into
-// the page: the extra row only says there is more, and a page always comes
-// in ascending key order.
-func finishPage[T any](items []T, limit int, backward bool) store.PageOf[T] {
-	more := len(items) > limit
-	if more {
-		items = items[:limit]
-	}
-	if backward {
-		slices.Reverse(items)
-	}
-	return store.PageOf[T]{Items: items, More: more}
-}
-
 // list describes one list read: the table, the key column it is ordered
 // by (its primary key), and the filters with their parameters.
 type list struct {
@@ -101,7 +87,7 @@ func listPage[K store.Key, T any](ctx context.Context, s *Store, l list, p store
 	if err != nil {
 		return store.PageOf[T]{}, err
 	}
-	return finishPage(items, limit, p.Backward), nil
+	return store.FinishPage(items, p), nil
 }
 
 // count counts a list's rows in one query.
@@ -183,7 +169,7 @@ ORDER BY p.n, k.id %s`,
 	}
 	pages := make(map[string]store.PageOf[T], len(read))
 	for parent, items := range read {
-		pages[parent] = finishPage(items, limit, p.Backward)
+		pages[parent] = store.FinishPage(items, p)
 	}
 	for i, id := range parents {
 		out[i] = pages[id]
