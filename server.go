@@ -5,6 +5,7 @@
 //	segql serve   [--addr 127.0.0.1:8080] [--store segql.db] [--demo]
 //	segql import  [--store segql.db] DIR
 //	segql migrate [--store segql.db]
+//	segql token   admin|customer [flags]
 package main
 
 import (
@@ -46,6 +47,8 @@ usage:
   segql import  [flags] DIR   load customers.jsonl, segments.jsonl, shopper_profiles.jsonl,
                               memberships.jsonl and promotions.jsonl from DIR in one transaction
   segql migrate [flags]       create or upgrade the store's schema
+  segql token admin [flags]   make an admin API token and the line of its hash for a token file
+  segql token customer [flags] mint a storefront customer token (HS256, SEGQL_JWT_SECRET)
 `
 
 func main() {
@@ -65,6 +68,8 @@ func main() {
 		err = runImport(ctx, os.Args[2:])
 	case "migrate":
 		err = migrate(ctx, os.Args[2:])
+	case "token":
+		err = token(os.Stdout, os.Args[2:])
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
@@ -156,9 +161,12 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", env("SEGQL_ADDR", "127.0.0.1:8080"), "listen address (env SEGQL_ADDR)")
 	storeCfg := storeFlags(fs)
-	seed := fs.Bool("demo", env("SEGQL_DEMO", "") == "true", "seed demo data into an empty store, serve GraphiQL and print a demo customer token (env SEGQL_DEMO=true)")
+	seed := fs.Bool("demo", env("SEGQL_DEMO", "") == "true", "seed demo data into an empty store, serve GraphiQL with a development admin token, open introspection to everyone and print a demo customer token (env SEGQL_DEMO=true)")
 	graphiql := fs.Bool("graphiql", env("SEGQL_GRAPHIQL", "") == "true", "serve GraphiQL at / (always on with --demo; env SEGQL_GRAPHIQL=true)")
 	jwtSecret := fs.String("jwt-secret", env("SEGQL_JWT_SECRET", ""), "HS256 secret of storefront customer tokens (env SEGQL_JWT_SECRET)")
+	storeHash := fs.String("store-hash", env("SEGQL_STORE_HASH", ""), "BigCommerce store hash customer tokens must carry in store_hash; empty: not checked (env SEGQL_STORE_HASH)")
+	adminTokens := fs.String("admin-tokens", env("SEGQL_ADMIN_TOKENS", ""), "admin API tokens as scope:token pairs, e.g. write:<token>,read:<token> (env SEGQL_ADMIN_TOKENS)")
+	adminTokenFile := fs.String("admin-token-file", env("SEGQL_ADMIN_TOKEN_FILE", ""), "file of admin token hashes, one \"<scope> <sha256 hex>\" a line, as segql token admin prints (env SEGQL_ADMIN_TOKEN_FILE)")
 	batchWait := fs.Duration("batch-wait", envDuration("SEGQL_BATCH_WAIT", api.DefaultBatchWait), "how long a dataloader gathers keys before one store call (env SEGQL_BATCH_WAIT)")
 	maxMembers := fs.Int("max-membership-batch", resolvers.DefaultLimits.MaxMembershipItems, "profiles per addShopperProfilesToSegment call")
 	redisURL := fs.String("redis", env("SEGQL_REDIS_URL", ""), "Redis URL (redis://host:6379/0) for the shared read cache and persisted queries; empty: no cache (env SEGQL_REDIS_URL)")
@@ -180,7 +188,11 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 			return err
 		}
 	}
-	verifier, err := customerVerifier(logger, *jwtSecret, *seed)
+	verifier, err := customerVerifier(logger, *jwtSecret, *storeHash, *seed)
+	if err != nil {
+		return err
+	}
+	admins, graphiqlHeaders, err := adminTokenSet(logger, *adminTokens, *adminTokenFile, *seed)
 	if err != nil {
 		return err
 	}
@@ -203,17 +215,20 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	limits := resolvers.DefaultLimits
 	limits.MaxMembershipItems = *maxMembers
 	h, err := api.New(ctx, api.Options{
-		Store:          s,
-		Logger:         logger,
-		GraphiQL:       *graphiql || *seed,
-		Loaders:        loaders.Options{Wait: *batchWait},
-		Limits:         limits,
-		Customers:      verifier,
-		RequestTimeout: *reqTimeout,
-		Draining:       draining.Load,
-		Redis:          redisClient(rdb),
-		Cache:          cache.Options{TTL: *cacheTTL, Prefix: *cachePrefix},
-		CORSOrigins:    splitList(*corsOrigins),
+		Store:             s,
+		Logger:            logger,
+		GraphiQL:          *graphiql || *seed,
+		GraphiQLHeaders:   graphiqlHeaders,
+		Admins:            admins,
+		OpenIntrospection: *seed,
+		Loaders:           loaders.Options{Wait: *batchWait},
+		Limits:            limits,
+		Customers:         verifier,
+		RequestTimeout:    *reqTimeout,
+		Draining:          draining.Load,
+		Redis:             redisClient(rdb),
+		Cache:             cache.Options{TTL: *cacheTTL, Prefix: *cachePrefix},
+		CORSOrigins:       splitList(*corsOrigins),
 	})
 	if err != nil {
 		return err
@@ -291,15 +306,16 @@ func seedDemo(ctx context.Context, logger *slog.Logger, s store.Store) error {
 // customerVerifier builds the customer-token verifier. In demo mode with
 // no secret, a random one is made and a sample token printed, so the
 // storefront side can be tried at once.
-func customerVerifier(logger *slog.Logger, secret string, demoMode bool) (*auth.Verifier, error) {
+func customerVerifier(logger *slog.Logger, secret, storeHash string, demoMode bool) (*auth.Verifier, error) {
 	if secret == "" && !demoMode {
-		logger.Info("no SEGQL_JWT_SECRET: every viewer is a guest")
+		logger.Info("no SEGQL_JWT_SECRET: customer tokens are refused, storefront requests are guests")
 		return nil, nil
 	}
 	if secret == "" {
 		secret = rand.Text()
 	}
 	v := auth.NewVerifier([]byte(secret))
+	v.StoreHash = storeHash
 	if demoMode {
 		customerID := demo.Generate(time.Now()).SampleCustomerID()
 		token, err := v.Mint(customerID, nil, auth.MaxTokenLifetime)
@@ -310,6 +326,38 @@ func customerVerifier(logger *slog.Logger, secret string, demoMode bool) (*auth.
 			"customer_id", customerID, "token", token)
 	}
 	return v, nil
+}
+
+// adminTokenSet reads the admin tokens from the flag and the file. In demo
+// mode it adds a development write token, prints it, and puts it in
+// GraphiQL's headers so the explorer can walk the whole graph.
+func adminTokenSet(logger *slog.Logger, spec, file string, demoMode bool) (*auth.AdminTokens, map[string]string, error) {
+	admins := auth.NewAdminTokens()
+	if err := admins.AddSpec(spec); err != nil {
+		return nil, nil, fmt.Errorf("--admin-tokens: %w", err)
+	}
+	if file != "" {
+		if err := admins.AddFile(file); err != nil {
+			return nil, nil, err
+		}
+	}
+	var headers map[string]string
+	if demoMode {
+		token, err := auth.NewAdminToken()
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := admins.Add(auth.ScopeWrite, token); err != nil {
+			return nil, nil, err
+		}
+		headers = map[string]string{"Authorization": "Bearer " + token}
+		logger.Info("demo: a development admin token with the write scope (send as Authorization: Bearer ... or X-Auth-Token; GraphiQL has it already)",
+			"token", token)
+	}
+	if admins.Len() == 0 {
+		logger.Info("no admin tokens (SEGQL_ADMIN_TOKENS, SEGQL_ADMIN_TOKEN_FILE): only storefront reads are served")
+	}
+	return admins, headers, nil
 }
 
 func runImport(ctx context.Context, args []string) error {

@@ -42,6 +42,7 @@ type process struct {
 func startServe(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), "SEGQL_ADMIN_TOKENS=write:"+testAdminToken)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +103,10 @@ func (p *process) waitLog(t *testing.T, msg string) map[string]any {
 	}
 }
 
+// testAdminToken is the write token every process of these tests accepts;
+// requests sent without a token of their own carry it.
+const testAdminToken = "write-token-of-the-process-tests"
+
 func (p *process) graphql(t *testing.T, token, query string) map[string]any {
 	t.Helper()
 	data, err := p.post(token, query)
@@ -113,11 +118,16 @@ func (p *process) graphql(t *testing.T, token, query string) map[string]any {
 
 // post sends a GraphQL request and returns its data, or an error for a
 // failed request or any GraphQL error; safe to call from any goroutine.
+// token "" sends testAdminToken, "-" no token (a guest).
 func (p *process) post(token, query string) (map[string]any, error) {
 	body, _ := json.Marshal(map[string]any{"query": query})
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, p.addr+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
+	switch token {
+	case "-":
+	case "":
+		req.Header.Set("Authorization", "Bearer "+testAdminToken)
+	default:
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := http.DefaultClient.Do(req)
@@ -225,14 +235,24 @@ func TestServeDemo(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "demo.db")
 	p := startServe(t, bin, "--store", db, "--demo")
 	token, _ := p.logged(t, "demo: a customer token")["token"].(string)
+	admin, _ := p.logged(t, "demo: a development admin token")["token"].(string)
 
+	// The customer sees their own viewer; the segments root is the admin's.
 	data := p.graphql(t, token, `{ viewer { isGuest customer { customerId } segments { totalCount } eligiblePromotions { name } } segments { totalCount } }`)
 	viewer := data["viewer"].(map[string]any)
 	if viewer["isGuest"] != false || viewer["customer"] == nil {
 		t.Errorf("demo token viewer: %v", viewer)
 	}
+	if n := data["segments"].(map[string]any)["totalCount"].(float64); n != 0 {
+		t.Errorf("demo segments as the customer: %v, want 0", n)
+	}
+	data = p.graphql(t, admin, `{ segments { totalCount } }`)
 	if n := data["segments"].(map[string]any)["totalCount"].(float64); n < 20 {
-		t.Errorf("demo segments: %v", n)
+		t.Errorf("demo segments as the demo admin: %v", n)
+	}
+	// --demo opens introspection to guests, for GraphQL explorers.
+	if _, err := p.post("-", `{ __schema { queryType { name } } }`); err != nil {
+		t.Errorf("introspection as a guest in demo mode: %v", err)
 	}
 	res, err := http.Get(p.addr + "/")
 	if err != nil {
@@ -242,5 +262,8 @@ func TestServeDemo(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(page), "graphiql") {
 		t.Errorf("GraphiQL page: %d %.200s", res.StatusCode, page)
+	}
+	if !strings.Contains(string(page), admin) {
+		t.Errorf("the demo GraphiQL page does not carry the development admin token in its headers")
 	}
 }

@@ -34,13 +34,20 @@ type Options struct {
 	Logger   *slog.Logger
 	Metrics  *metrics.Metrics // nil: a fresh registry
 	GraphiQL bool             // serve the GraphiQL page at /
-	Loaders  loaders.Options
-	Limits   resolvers.Limits
+	// GraphiQLHeaders fill GraphiQL's headers editor (--demo: its admin token).
+	GraphiQLHeaders map[string]string
+	Loaders         loaders.Options
+	Limits          resolvers.Limits
 	// RequestLimits bound one request's size, depth, aliases, cost and
 	// list arguments; zero fields take the defaults in limits.go.
 	RequestLimits Limits
-	// Customers verifies storefront customer tokens; nil: every request is a guest viewer.
+	// Admins are the admin API tokens; nil: none.
+	Admins *auth.AdminTokens
+	// Customers verifies storefront customer tokens; nil: they are refused.
 	Customers *auth.Verifier
+	// OpenIntrospection turns introspection and "Did you mean" suggestions
+	// on for storefront shoppers too (--demo); admins always have them.
+	OpenIntrospection bool
 	// RequestTimeout bounds one request's work; its expiry cancels store calls.
 	RequestTimeout time.Duration
 	// QueryCacheSize is how many parsed queries and persisted queries are kept.
@@ -119,14 +126,15 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](o.QueryCacheSize))
 	gql.SetParserTokenLimit(o.RequestLimits.parserTokenLimit())
 	gql.Use(requestLimits{o.RequestLimits})
-	gql.Use(extension.Introspection{})
+	acc := access{open: o.OpenIntrospection}
+	gql.Use(acc)
 	gql.Use(extension.AutomaticPersistedQuery{Cache: persisted})
-	gql.SetErrorPresenter(presentError(o.Logger))
+	gql.SetErrorPresenter(presentError(o.Logger, acc.suggests))
 	gql.SetRecoverFunc(recoverPanic(o.Logger))
 
 	var graphqlHandler http.Handler = unexpired(gql)
 	graphqlHandler = loaders.Middleware(data, o.Loaders, graphqlHandler)
-	graphqlHandler = principal(o.Customers, o.Logger, graphqlHandler)
+	graphqlHandler = principal(auth.Authenticator{Admins: o.Admins, Customers: o.Customers}, o.Logger, graphqlHandler)
 	graphqlHandler = checkBody(graphqlHandler)
 	graphqlHandler = limitSize(o.RequestLimits.MaxBodyBytes, graphqlHandler)
 	graphqlHandler = onlyJSON(graphqlHandler)
@@ -142,7 +150,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	mux.Handle("GET /readyz", ready(o.Store, o.Draining, o.Logger))
 	mux.Handle("GET /metrics", o.Metrics.Handler())
 	if o.GraphiQL {
-		mux.Handle("/", web.Handler(o.Logger, "/graphql"))
+		mux.Handle("/", web.Handler(o.Logger, "/graphql", o.GraphiQLHeaders))
 	}
 	return instrument(o.Metrics, mux), nil
 }

@@ -195,9 +195,11 @@ func (r *faultRig) send(q faultRequest) (time.Duration, error) {
 	body, _ := json.Marshal(map[string]any{"query": q.query, "variables": q.vars})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	if q.token != "" {
-		req.Header.Set("Authorization", "Bearer "+q.token)
+	token := q.token
+	if token == "" {
+		token = r.ts.AdminWrite
 	}
+	req.Header.Set("Authorization", "Bearer "+token)
 	rec := httptest.NewRecorder()
 	start := time.Now()
 	r.ts.Handler.ServeHTTP(rec, req)

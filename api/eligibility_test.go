@@ -148,7 +148,7 @@ func TestEligibilityOfViewers(t *testing.T) {
 			Default, Chosen []struct{ PromotionID int64 }
 		}
 	}
-	shoppers := map[string]string{"guest": ""}
+	shoppers := map[string]string{"guest": guest}
 	for _, c := range []int64{1, 2, 3, 4, 5, 6} {
 		shoppers[fmt.Sprint("customer ", c)] = ts.token(c, nil)
 	}

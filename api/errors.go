@@ -31,7 +31,18 @@ const (
 // presentError gives every error a code. Errors that already carry one
 // were written for clients; any other is internal: logged in full,
 // answered with a generic message.
-func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+func presentError(log *slog.Logger, suggests func(context.Context) bool) graphql.ErrorPresenterFunc {
+	present := presentCoded(log)
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := present(ctx, err)
+		if !suggests(ctx) {
+			out.Message = withoutSuggestion(out.Message)
+		}
+		return out
+	}
+}
+
+func presentCoded(log *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		var gqlErr *gqlerror.Error
 		if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {

@@ -30,7 +30,13 @@ type testServer struct {
 	Metrics  *metrics.Metrics
 	Handler  http.Handler
 	Verifier *auth.Verifier
+	// AdminWrite and AdminRead are admin tokens of each scope. Requests
+	// the helpers send without a token of their own carry AdminWrite.
+	AdminWrite, AdminRead string
 }
+
+// guest as a token sends no token at all: the request is a guest's.
+const guest = "guest"
 
 // newTestServer builds the handler as `segql serve` does; opts adjust the
 // options before it is built.
@@ -43,12 +49,18 @@ func newTestServer(t testing.TB, opts ...func(*api.Options)) *testServer {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	ts := &testServer{t: t, Path: path, Store: s, Metrics: metrics.New(), Verifier: auth.NewVerifier([]byte("test-secret"))}
+	ts := &testServer{t: t, Path: path, Store: s, Metrics: metrics.New(), Verifier: auth.NewVerifier([]byte("test-secret")),
+		AdminWrite: "write-token-of-the-api-tests", AdminRead: "read-token-of-the-api-tests"}
+	admins := auth.NewAdminTokens()
+	if err := admins.AddSpec("write:" + ts.AdminWrite + ",read:" + ts.AdminRead); err != nil {
+		t.Fatalf("admin tokens: %v", err)
+	}
 	o := api.Options{
 		Store:     s,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Metrics:   ts.Metrics,
 		Customers: ts.Verifier,
+		Admins:    admins,
 	}
 	for _, f := range opts {
 		f(&o)
@@ -80,13 +92,18 @@ type gqlResponse struct {
 	} `json:"errors"`
 }
 
-// do posts a GraphQL request; token, when set, is a customer token.
+// do posts a GraphQL request with token (a customer or admin token): ""
+// sends AdminWrite, guest sends none.
 func (ts *testServer) do(query string, vars map[string]any, token string) gqlResponse {
 	ts.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
+	switch token {
+	case guest:
+	case "":
+		req.Header.Set("Authorization", "Bearer "+ts.AdminWrite)
+	default:
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	rec := httptest.NewRecorder()

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/segql/segql/auth"
 	"github.com/segql/segql/metrics"
 	"github.com/segql/segql/store"
 )
@@ -33,26 +32,6 @@ func onlyJSON(next http.Handler) http.Handler {
 			return
 		}
 		next.ServeHTTP(w, r)
-	})
-}
-
-// principal sets who is asking from a verified customer token; no token
-// is a guest, a bad one is refused.
-func principal(v *auth.Verifier, log *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The scheme is case-insensitive (RFC 9110): "bearer" is "Bearer".
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || v == nil {
-			next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{})))
-			return
-		}
-		p, err := v.Verify(strings.TrimSpace(token))
-		if err != nil {
-			log.InfoContext(r.Context(), "refused customer token", "error", err)
-			writeError(w, http.StatusUnauthorized, CodeUnauthenticated, "the customer token is not valid")
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
 	})
 }
 

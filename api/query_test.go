@@ -441,7 +441,7 @@ func TestQueryViewer(t *testing.T) {
 		segments     []string
 		segmentCount int
 	}{
-		{"guest", "", true, 0, "", nil, 0},
+		{"guest", guest, true, 0, "", nil, 0},
 		{"customer with a profile in two segments", ts.token(2, nil), false, 2, profileID(2), sortedIDs(segID, 1, 2), 2},
 		{"customer with a profile in no segment", ts.token(3, nil), false, 3, profileID(3), nil, 0},
 		{"customer without a profile", ts.token(4, nil), false, 4, "", nil, 0},

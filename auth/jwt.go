@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -18,6 +19,10 @@ const MaxTokenLifetime = time.Hour
 type Verifier struct {
 	secret []byte
 	now    func() time.Time
+	// StoreHash, when set, is this store's BigCommerce store hash: tokens
+	// must carry it in store_hash, so a token minted for another store of
+	// the same app is refused.
+	StoreHash string
 }
 
 // NewVerifier returns a verifier for tokens signed with secret.
@@ -30,11 +35,32 @@ func NewVerifier(secret []byte) *Verifier {
 type customerClaims struct {
 	jwt.RegisteredClaims
 	Customer *struct {
-		ID      int64 `json:"id"`
-		GroupID int64 `json:"group_id"`
+		ID      flexInt  `json:"id"`
+		GroupID *flexInt `json:"group_id,omitempty"`
 	} `json:"customer,omitempty"`
-	ChannelID *int64 `json:"channel_id,omitempty"`
-	StoreHash string `json:"store_hash,omitempty"`
+	ChannelID *flexInt `json:"channel_id,omitempty"`
+	StoreHash string   `json:"store_hash,omitempty"`
+}
+
+// flexInt reads an id sent as a JSON number or a string of digits:
+// BigCommerce sends group_id as a string.
+type flexInt int64
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	n, err := strconv.ParseInt(string(bytes.Trim(b, `"`)), 10, 64)
+	if err != nil {
+		return fmt.Errorf("not an integer id: %s", b)
+	}
+	*f = flexInt(n)
+	return nil
+}
+
+func (f *flexInt) int64p() *int64 {
+	if f == nil {
+		return nil
+	}
+	n := int64(*f)
+	return &n
 }
 
 // ErrInvalidToken is any token that does not verify; why is logged, not
@@ -55,10 +81,14 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if c.ExpiresAt.Time.After(v.now().Add(MaxTokenLifetime + time.Minute)) {
 		return Principal{}, fmt.Errorf("%w: exp is more than %s ahead", ErrInvalidToken, MaxTokenLifetime)
 	}
-	p := Principal{ChannelID: c.ChannelID}
+	if v.StoreHash != "" && c.StoreHash != v.StoreHash {
+		return Principal{}, fmt.Errorf("%w: store_hash %q is not this store's", ErrInvalidToken, c.StoreHash)
+	}
+	p := Principal{ChannelID: c.ChannelID.int64p()}
 	switch {
 	case c.Customer != nil:
-		p.CustomerID = c.Customer.ID
+		p.CustomerID = int64(c.Customer.ID)
+		p.GroupID = c.Customer.GroupID.int64p()
 	case c.Subject != "":
 		p.CustomerID, err = strconv.ParseInt(c.Subject, 10, 64)
 		if err != nil {
@@ -80,7 +110,8 @@ func (v *Verifier) Mint(customerID int64, channelID *int64, ttl time.Duration) (
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		},
-		ChannelID: channelID,
+		ChannelID: (*flexInt)(channelID),
+		StoreHash: v.StoreHash,
 	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(v.secret)
 }

@@ -22,22 +22,19 @@ func channelOr(arg, token *int64) int64 {
 	return defaultChannel
 }
 
-// eligiblePromotions filters the enabled promotions for a shopper: a guest
-// when customer is nil, a customer without a profile when profile is nil.
-// Whatever the number of shoppers in a query, it costs one batch for the
-// profiles' segment ids and one for the promotions.
-func (r *Resolver) eligiblePromotions(ctx context.Context, customer *store.Customer, profile *store.ShopperProfile, channel int64) ([]*store.Promotion, error) {
-	l := loaders.For(ctx)
-	promotionsThunk := l.EnabledPromotions.Load(ctx, struct{}{})
+// shopperOf is what eligibility needs of a customer (nil: a guest) and
+// their profile (nil: none): group, orders and segment ids. Whatever the
+// number of shoppers in a query, their segment ids cost one batch.
+func (r *Resolver) shopperOf(ctx context.Context, customer *store.Customer, profile *store.ShopperProfile) (store.Shopper, error) {
 	shopper := store.Shopper{Guest: customer == nil}
 	if customer != nil {
 		shopper.CustomerGroupID = customer.CustomerGroupID
 		shopper.OrderCount = customer.OrderCount
 	}
 	if profile != nil {
-		ids, err := l.ProfileSegmentIDs.Load(ctx, profile.ID)()
+		ids, err := loaders.For(ctx).ProfileSegmentIDs.Load(ctx, profile.ID)()
 		if err != nil {
-			return nil, err
+			return store.Shopper{}, err
 		}
 		shopper.HasProfile = true
 		shopper.SegmentIDs = make(map[string]bool, len(ids))
@@ -45,7 +42,13 @@ func (r *Resolver) eligiblePromotions(ctx context.Context, customer *store.Custo
 			shopper.SegmentIDs[id] = true
 		}
 	}
-	candidates, err := promotionsThunk()
+	return shopper, nil
+}
+
+// eligiblePromotions filters the enabled promotions (one batch a request)
+// for a shopper on a channel.
+func (r *Resolver) eligiblePromotions(ctx context.Context, shopper store.Shopper, channel int64) ([]*store.Promotion, error) {
+	candidates, err := loaders.For(ctx).EnabledPromotions.Load(ctx, struct{}{})()
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package resolvers
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -34,12 +35,18 @@ func (r *promotionResolver) MinimumOrderCount(ctx context.Context, obj *store.Pr
 	return obj.Customer.MinimumOrderCount, nil
 }
 
+// SegmentCondition is the merchant's targeting: it names segments a
+// storefront shopper is not in, so shoppers get null.
 func (r *promotionResolver) SegmentCondition(ctx context.Context, obj *store.Promotion) (*store.Condition, error) {
+	if shopper(ctx) {
+		return nil, nil
+	}
 	return obj.Customer.Segments, nil
 }
 
 // TargetedSegments lists the segments the condition names that still exist
-// (a deleted one leaves the promotion INVALID and is not listed).
+// (a deleted one leaves the promotion INVALID and is not listed); a
+// storefront shopper sees only those they are in.
 func (r *promotionResolver) TargetedSegments(ctx context.Context, obj *store.Promotion) ([]*store.Segment, error) {
 	if obj.Customer.Segments == nil {
 		return []*store.Segment{}, nil
@@ -48,7 +55,18 @@ func (r *promotionResolver) TargetedSegments(ctx context.Context, obj *store.Pro
 	if err != nil {
 		return nil, err
 	}
-	out := slices.DeleteFunc(found, func(s *store.Segment) bool { return s == nil })
+	var hideErr error
+	out := slices.DeleteFunc(found, func(s *store.Segment) bool {
+		if s == nil {
+			return true
+		}
+		ok, err := r.visible(ctx, s)
+		hideErr = cmp.Or(hideErr, err)
+		return !ok
+	})
+	if hideErr != nil {
+		return nil, hideErr
+	}
 	slices.SortFunc(out, func(a, b *store.Segment) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }

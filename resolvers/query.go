@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,7 +46,17 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]store.Node, 
 		if err != nil {
 			return nil, err
 		}
-		out[i] = n
+		if n == nil {
+			continue
+		}
+		// Another shopper's object answers as a missing one.
+		ok, err := r.visible(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out[i] = n
+		}
 	}
 	return out, nil
 }
@@ -92,14 +103,20 @@ func nodeThunk[V any](thunk func() (*V, error)) func() (store.Node, error) {
 	}
 }
 
+// The admin roots below answer storefront shoppers as if nothing existed:
+// shoppers reach their own objects through viewer, node and nodes.
+
 func (r *queryResolver) Segment(ctx context.Context, uuid string) (*store.Segment, error) {
-	if !store.ValidUUID(uuid) {
+	if shopper(ctx) || !store.ValidUUID(uuid) {
 		return nil, nil
 	}
 	return loaders.Find(ctx, loaders.For(ctx).SegmentByID, uuid)
 }
 
 func (r *queryResolver) Segments(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.SegmentFilter) (*page.SegmentConnection, error) {
+	if shopper(ctx) {
+		return emptyList(page.Args{First: first, After: after, Last: last, Before: before}, segmentKey)
+	}
 	var f store.SegmentFilter
 	if filter != nil {
 		if len(filter.Uuids) > maxListArg {
@@ -121,13 +138,16 @@ func (r *queryResolver) Segments(ctx context.Context, first *int, after *string,
 }
 
 func (r *queryResolver) ShopperProfile(ctx context.Context, uuid string) (*store.ShopperProfile, error) {
-	if !store.ValidUUID(uuid) {
+	if shopper(ctx) || !store.ValidUUID(uuid) {
 		return nil, nil
 	}
 	return loaders.Find(ctx, loaders.For(ctx).ProfileByID, uuid)
 }
 
 func (r *queryResolver) ShopperProfiles(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ShopperProfileFilter) (*page.ShopperProfileConnection, error) {
+	if shopper(ctx) {
+		return emptyList(page.Args{First: first, After: after, Last: last, Before: before}, profileKey)
+	}
 	var f store.ShopperProfileFilter
 	if filter != nil {
 		if len(filter.CustomerIds) > maxListArg {
@@ -144,10 +164,16 @@ func (r *queryResolver) ShopperProfiles(ctx context.Context, first *int, after *
 }
 
 func (r *queryResolver) Customer(ctx context.Context, customerID int64) (*store.Customer, error) {
+	if shopper(ctx) {
+		return nil, nil
+	}
 	return loaders.Find(ctx, loaders.For(ctx).CustomerByID, customerID)
 }
 
 func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.CustomerFilter) (*page.CustomerConnection, error) {
+	if shopper(ctx) {
+		return emptyList(page.Args{First: first, After: after, Last: last, Before: before}, customerKey)
+	}
 	var f store.CustomerFilter
 	if filter != nil {
 		if len(filter.Emails) > maxListArg {
@@ -165,7 +191,8 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 }
 
 func (r *queryResolver) Promotion(ctx context.Context, promotionID int64) (*store.Promotion, error) {
-	return loaders.Find(ctx, loaders.For(ctx).PromotionByID, promotionID)
+	p, err := loaders.Find(ctx, loaders.For(ctx).PromotionByID, promotionID)
+	return onlyVisible(ctx, r.Resolver, p, err)
 }
 
 func (r *queryResolver) Promotions(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.PromotionFilter) (*page.PromotionConnection, error) {
@@ -184,7 +211,11 @@ func (r *queryResolver) Promotions(ctx context.Context, first *int, after *strin
 			f.TargetedSegment = *filter.TargetedSegment
 		}
 	}
-	return list(ctx, page.Args{First: first, After: after, Last: last, Before: before},
+	args := page.Args{First: first, After: after, Last: last, Before: before}
+	if p := auth.FromContext(ctx); p.IsShopper() {
+		return r.openPromotionList(ctx, p, f, args)
+	}
+	return list(ctx, args,
 		func(ctx context.Context, p store.Page[int64]) (store.PageOf[*store.Promotion], error) {
 			return r.Store.ListPromotions(ctx, f, p)
 		},
@@ -195,4 +226,21 @@ func (r *queryResolver) Promotions(ctx context.Context, first *int, after *strin
 func (r *queryResolver) Viewer(ctx context.Context) (*auth.Principal, error) {
 	p := auth.FromContext(ctx)
 	return &p, nil
+}
+
+// openPromotionList pages through the promotions open to a storefront
+// shopper, filtered as an admin's list would be. The whole open list is
+// at hand already: eligibility reads every enabled promotion at once.
+func (r *queryResolver) openPromotionList(ctx context.Context, p auth.Principal, f store.PromotionFilter, args page.Args) (*page.PromotionConnection, error) {
+	pg, err := page.Parse[int64](args)
+	if err != nil {
+		return nil, argError(err)
+	}
+	open, err := r.openPromotions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	open = slices.DeleteFunc(open, func(promotion *store.Promotion) bool { return !f.Matches(promotion) })
+	count := func(context.Context) (int, error) { return len(open), nil }
+	return page.New(store.PageSlice(open, promotionKey, pg), pg, promotionKey, count), nil
 }

@@ -39,5 +39,9 @@ func (r *shopperProfileResolver) EligiblePromotions(ctx context.Context, obj *st
 	if customer == nil {
 		customer = &store.Customer{ID: obj.CustomerID}
 	}
-	return r.eligiblePromotions(ctx, customer, obj, channelOr(channelID, nil))
+	shopper, err := r.shopperOf(ctx, customer, obj)
+	if err != nil {
+		return nil, err
+	}
+	return r.eligiblePromotions(ctx, shopper, channelOr(channelID, nil))
 }

@@ -42,24 +42,9 @@ func (r *viewerResolver) Segments(ctx context.Context, obj *auth.Principal, firs
 }
 
 func (r *viewerResolver) EligiblePromotions(ctx context.Context, obj *auth.Principal, channelID *int64) ([]*store.Promotion, error) {
-	channel := channelOr(channelID, obj.ChannelID)
-	if obj.IsGuest() {
-		return r.eligiblePromotions(ctx, nil, nil, channel)
-	}
-	l := loaders.For(ctx)
-	customerThunk := l.CustomerByID.Load(ctx, obj.CustomerID)
-	profile, err := loaders.Find(ctx, l.ProfileByCustomerID, obj.CustomerID)
+	shopper, err := r.viewerShopper(ctx, *obj)
 	if err != nil {
 		return nil, err
 	}
-	customer, err := customerThunk()
-	if err = notFoundIsNil(err); err != nil {
-		return nil, err
-	}
-	if customer == nil {
-		// Signed in but unknown to segql: a customer in no group, with no
-		// orders and no profile.
-		customer = &store.Customer{ID: obj.CustomerID}
-	}
-	return r.eligiblePromotions(ctx, customer, profile, channel)
+	return r.eligiblePromotions(ctx, shopper, channelOr(channelID, obj.ChannelID))
 }

@@ -1,6 +1,9 @@
 package store
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Key is the type of the column a list is ordered by: a UUID for segments
 // and shopper profiles, an integer id for customers and promotions.
@@ -38,4 +41,35 @@ func FinishPage[T any, K Key](rows []T, p Page[K]) PageOf[T] {
 		slices.Reverse(rows)
 	}
 	return PageOf[T]{Items: rows, More: more}
+}
+
+// PageSlice reads p from a whole list held in memory, in ascending key
+// order: the same page a backend would read from a table.
+func PageSlice[T any, K Key](all []T, key func(T) K, p Page[K]) PageOf[T] {
+	lo, hi := 0, len(all)
+	if p.After != nil {
+		lo, _ = slices.BinarySearchFunc(all, *p.After, func(t T, k K) int { return cmp.Compare(key(t), k) })
+		if lo < len(all) && key(all[lo]) == *p.After {
+			lo++
+		}
+	}
+	if p.Before != nil {
+		hi, _ = slices.BinarySearchFunc(all, *p.Before, func(t T, k K) int { return cmp.Compare(key(t), k) })
+	}
+	if hi < lo {
+		hi = lo
+	}
+	window := all[lo:hi]
+	limit := max(p.Limit, 0)
+	rows := make([]T, 0, min(limit+1, len(window)))
+	if p.Backward {
+		for i := len(window) - 1; i >= 0 && len(rows) <= limit; i-- {
+			rows = append(rows, window[i])
+		}
+	} else {
+		for i := 0; i < len(window) && len(rows) <= limit; i++ {
+			rows = append(rows, window[i])
+		}
+	}
+	return FinishPage(rows, p)
 }

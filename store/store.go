@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -125,6 +126,20 @@ type PromotionFilter struct {
 	Status          string
 	RedemptionType  string
 	TargetedSegment string
+}
+
+// Matches reports whether p passes the filter, as the backends' queries
+// judge it, for lists held in memory.
+func (f PromotionFilter) Matches(p *Promotion) bool {
+	switch {
+	case f.Status != "" && p.Status != f.Status:
+		return false
+	case f.RedemptionType != "" && p.RedemptionType != f.RedemptionType:
+		return false
+	case f.TargetedSegment != "":
+		return p.Customer.Segments != nil && slices.Contains(p.Customer.Segments.SegmentIDs(), f.TargetedSegment)
+	}
+	return true
 }
 
 // NewSegment is a segment to create.

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/segql/segql/api"
+	"github.com/segql/segql/auth"
 	"github.com/segql/segql/demo"
 	"github.com/segql/segql/store"
 	"github.com/segql/segql/store/sqlite"
@@ -67,7 +68,18 @@ func TestGraphiQLRunsAQueryInTheBrowser(t *testing.T) {
 	}
 	wantNames, wantTotal := firstSegments(ctx, t, st, 2)
 
-	h, err := api.New(ctx, api.Options{Store: st, Logger: slog.New(slog.DiscardHandler), GraphiQL: true})
+	// As --demo serves it: the page's headers carry an admin token, without
+	// which the segments root answers an empty list.
+	admins := auth.NewAdminTokens()
+	token, err := auth.NewAdminToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := admins.Add(auth.ScopeRead, token); err != nil {
+		t.Fatal(err)
+	}
+	h, err := api.New(ctx, api.Options{Store: st, Logger: slog.New(slog.DiscardHandler), GraphiQL: true,
+		Admins: admins, GraphiQLHeaders: map[string]string{"Authorization": "Bearer " + token}})
 	if err != nil {
 		t.Fatal(err)
 	}

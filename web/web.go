@@ -89,10 +89,12 @@ func selfHosted(dist fs.FS) bool {
 // Handler serves the GraphiQL page at / (that exact path) talking to the
 // GraphQL endpoint at endpoint (a path such as "/graphql", or an absolute
 // URL), and its assets under /graphiql/. Every other path is 404.
+// headers, when given, fill GraphiQL's headers editor (--demo puts its
+// development admin token there).
 //
 // When the binary lacks the self-hosted assets (see SelfHosted), it logs
 // one warning here and serves a page that loads them from a CDN.
-func Handler(logger *slog.Logger, endpoint string) http.Handler {
+func Handler(logger *slog.Logger, endpoint string, headers map[string]string) http.Handler {
 	dist, err := fs.Sub(distFS, "dist/graphiql")
 	if err != nil {
 		panic(fmt.Sprintf("web: embedded dist: %v", err)) // a constant path into the embed: cannot fail
@@ -101,7 +103,7 @@ func Handler(logger *slog.Logger, endpoint string) http.Handler {
 	if err != nil {
 		panic(fmt.Sprintf("web: embedded static: %v", err))
 	}
-	return newHandler(logger, endpoint, dist, static)
+	return newHandler(logger, endpoint, headers, dist, static)
 }
 
 // handler is the GraphiQL page and its assets, all read once at
@@ -120,7 +122,7 @@ type servedAsset struct {
 
 // newHandler builds the handler from the built assets in dist (files named
 // as in builtAssets) and the hand-written ones in static (app.js, app.css).
-func newHandler(logger *slog.Logger, endpoint string, dist, static fs.FS) *handler {
+func newHandler(logger *slog.Logger, endpoint string, headers map[string]string, dist, static fs.FS) *handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -137,6 +139,13 @@ func newHandler(logger *slog.Logger, endpoint string, dist, static fs.FS) *handl
 	}
 
 	data := pageData{Endpoint: endpoint, AppJS: h.assetURL(appJS), AppCSS: h.assetURL(appCSS)}
+	if len(headers) > 0 {
+		b, err := json.MarshalIndent(headers, "", "  ")
+		if err != nil {
+			panic(fmt.Sprintf("web: headers: %v", err)) // a map of strings always marshals
+		}
+		data.Headers = string(b)
+	}
 	connectSrc := connectSources(endpoint)
 	if selfHosted(dist) {
 		for _, name := range builtAssets {
@@ -314,6 +323,7 @@ func cdnAssets() (map[string]linkedAsset, error) {
 
 type pageData struct {
 	Endpoint    string
+	Headers     string // JSON for GraphiQL's headers editor, or empty
 	CDN         bool
 	GraphiQLCSS linkedAsset
 	Scripts     []linkedAsset
@@ -335,7 +345,7 @@ var pageTemplate = template.Must(template.New("graphiql").Parse(`<!doctype html>
 <link rel="stylesheet" href="{{.AppCSS}}">
 </head>
 <body>
-<div id="graphiql" data-endpoint="{{.Endpoint}}"{{if .CDN}} data-cdn="true"{{end}}>
+<div id="graphiql" data-endpoint="{{.Endpoint}}"{{with .Headers}} data-headers="{{.}}"{{end}}{{if .CDN}} data-cdn="true"{{end}}>
 <p class="segql-loading">Loading GraphiQL…</p>
 <noscript><p class="segql-error">GraphiQL needs JavaScript. The GraphQL endpoint is {{.Endpoint}}.</p></noscript>
 </div>

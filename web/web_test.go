@@ -79,7 +79,7 @@ var (
 
 func TestPageSelfHosted(t *testing.T) {
 	logs := &recordingHandler{}
-	h := newHandler(slog.New(logs), "/graphql", builtDist(), embeddedStatic(t))
+	h := newHandler(slog.New(logs), "/graphql", nil, builtDist(), embeddedStatic(t))
 
 	rec := get(t, h, http.MethodGet, "/")
 	if rec.Code != http.StatusOK {
@@ -133,7 +133,7 @@ func TestPageSelfHosted(t *testing.T) {
 }
 
 func TestAssets(t *testing.T) {
-	h := newHandler(slog.New(slog.DiscardHandler), "/graphql", builtDist(), embeddedStatic(t))
+	h := newHandler(slog.New(slog.DiscardHandler), "/graphql", nil, builtDist(), embeddedStatic(t))
 	tests := []struct {
 		path        string
 		contentType string
@@ -187,10 +187,10 @@ func TestAssets(t *testing.T) {
 
 func TestAssetURLChangesWithContent(t *testing.T) {
 	static := embeddedStatic(t)
-	a := newHandler(slog.New(slog.DiscardHandler), "/graphql", builtDist(), static)
+	a := newHandler(slog.New(slog.DiscardHandler), "/graphql", nil, builtDist(), static)
 	changed := builtDist()
 	changed[graphiqlJS] = &fstest.MapFile{Data: []byte("/* graphiql, next version */")}
-	b := newHandler(slog.New(slog.DiscardHandler), "/graphql", changed, static)
+	b := newHandler(slog.New(slog.DiscardHandler), "/graphql", nil, changed, static)
 	if a.assetURL(graphiqlJS) == b.assetURL(graphiqlJS) {
 		t.Errorf("asset URL %s did not change with the content", a.assetURL(graphiqlJS))
 	}
@@ -200,7 +200,7 @@ func TestAssetURLChangesWithContent(t *testing.T) {
 }
 
 func TestNotFoundAndMethods(t *testing.T) {
-	h := newHandler(slog.New(slog.DiscardHandler), "/graphql", builtDist(), embeddedStatic(t))
+	h := newHandler(slog.New(slog.DiscardHandler), "/graphql", nil, builtDist(), embeddedStatic(t))
 	for _, p := range []string{"/index.html", "/graphql", "/graphiql", "/graphiql/", "/graphiql/nope.js",
 		"/graphiql/../web.go", "/graphiql/graphiql.min.js/x", "/favicon.ico", "//", "/static/app.js"} {
 		if rec := get(t, h, http.MethodGet, p); rec.Code != http.StatusNotFound {
@@ -219,7 +219,7 @@ func TestNotFoundAndMethods(t *testing.T) {
 }
 
 func TestEndpointIsEscaped(t *testing.T) {
-	h := newHandler(slog.New(slog.DiscardHandler), `/graphql?x="><script>alert(1)</script>`, builtDist(), embeddedStatic(t))
+	h := newHandler(slog.New(slog.DiscardHandler), `/graphql?x="><script>alert(1)</script>`, nil, builtDist(), embeddedStatic(t))
 	body := get(t, h, http.MethodGet, "/").Body.String()
 	if strings.Contains(body, "<script>alert") {
 		t.Fatalf("endpoint was not escaped:\n%s", body)
@@ -227,7 +227,7 @@ func TestEndpointIsEscaped(t *testing.T) {
 }
 
 func TestAbsoluteEndpointMayBeConnected(t *testing.T) {
-	h := newHandler(slog.New(slog.DiscardHandler), "https://api.example.test/graphql", builtDist(), embeddedStatic(t))
+	h := newHandler(slog.New(slog.DiscardHandler), "https://api.example.test/graphql", nil, builtDist(), embeddedStatic(t))
 	csp := get(t, h, http.MethodGet, "/").Header().Get("Content-Security-Policy")
 	if !strings.Contains(csp, "connect-src 'self' https://api.example.test;") {
 		t.Errorf("CSP does not let the page reach its endpoint: %s", csp)
@@ -242,7 +242,7 @@ func TestFallbackWhenAssetsMissing(t *testing.T) {
 	for name, dist := range map[string]fs.FS{"none": fstest.MapFS{}, "partial": partial, "empty file": empty} {
 		t.Run(name, func(t *testing.T) {
 			logs := &recordingHandler{}
-			h := newHandler(slog.New(logs), "/graphql", dist, embeddedStatic(t))
+			h := newHandler(slog.New(logs), "/graphql", nil, dist, embeddedStatic(t))
 
 			recs := logs.all()
 			if len(recs) != 1 || recs[0].Level != slog.LevelWarn {
@@ -362,7 +362,7 @@ func TestCDNIntegrityMatchesBuild(t *testing.T) {
 // binary embeds.
 func TestHandlerMatchesEmbed(t *testing.T) {
 	logs := &recordingHandler{}
-	h := Handler(slog.New(logs), "/graphql")
+	h := Handler(slog.New(logs), "/graphql", nil)
 	rec := get(t, h, http.MethodGet, "/")
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET / = %d", rec.Code)

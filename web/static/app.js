@@ -9,6 +9,8 @@
     return;
   }
   var endpoint = root.getAttribute('data-endpoint') || '/graphql';
+  // --demo fills the headers editor with its development admin token.
+  var headers = root.getAttribute('data-headers') || undefined;
 
   function showError(message) {
     root.textContent = '';
@@ -58,6 +60,7 @@
     window.React.createElement(window.GraphiQL, {
       fetcher: fetcher,
       defaultQuery: defaultQuery,
+      defaultHeaders: headers,
       defaultEditorToolsVisibility: true,
       shouldPersistHeaders: false,
     })
