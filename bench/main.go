@@ -1,0 +1,284 @@
+// Command bench is segql's load benchmark (issue 6): it generates a
+// deterministic data set at two scales, builds segql, imports the data
+// into SQLite, PostgreSQL and PostgreSQL with Redis, serves it as a real
+// process and attacks it at constant rates with vegeta, and writes
+// bench/REPORT.md and bench/report.png.
+//
+//	go run ./bench                       # everything: both scales (long)
+//	go run ./bench -scale small          # the small data set only
+//	go run ./bench -quick -scale small   # a smoke run of a minute or two
+//
+// Run it from the repository root (it builds segql from there).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Configurations: where the data lives.
+const (
+	cfgSQLite        = "sqlite"
+	cfgPostgres      = "postgres"
+	cfgPostgresRedis = "postgres+redis"
+	cfgPostGraphile  = "postgraphile"
+)
+
+var allConfigs = []string{cfgSQLite, cfgPostgres, cfgPostgresRedis}
+
+// options are the command's flags.
+type options struct {
+	scales        []Scale
+	configs       []string
+	workloads     []string
+	step          time.Duration
+	warmup        time.Duration
+	refDur        time.Duration
+	refRate       int
+	nestedRefRate int
+	highRefRate   int
+	rates         []int
+	nestedRates   []int
+	bisect        int
+	p99Bound      time.Duration
+	tokens        int
+	out           string
+	chart         string
+	dataDir       string
+	pgURL         string
+	redisURL      string
+	peer          bool
+	cpuprofile    string
+	quick         bool
+	rerender      []string
+	primeLimit    int // requests of the priming pass at most; 0: all
+	pause         time.Duration
+	args          []string
+}
+
+func parseFlags(root string) (*options, error) {
+	o := &options{}
+	scale := flag.String("scale", "both", "data set: small, large or both")
+	configs := flag.String("configs", strings.Join(allConfigs, ","), "configurations, comma-separated: "+strings.Join(allConfigs, ", "))
+	workloads := flag.String("workloads", strings.Join(allWorkloads, ","), "workloads, comma-separated: "+strings.Join(allWorkloads, ", "))
+	flag.DurationVar(&o.step, "step", 5*time.Second, "duration of each constant-rate step of the throughput search")
+	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "warm-up before the measurements of each workload")
+	flag.DurationVar(&o.refDur, "ref-duration", 10*time.Second, "duration of each attack at a reference rate")
+	flag.IntVar(&o.refRate, "ref-rate", 100, "reference rate (req/s) for p50, p99 and CPU per request")
+	flag.IntVar(&o.nestedRefRate, "ref-rate-nested", 10, "reference rate (req/s) of the admin-nested workloads, each request some 50 times the work of a storefront one")
+	flag.IntVar(&o.highRefRate, "ref-rate-high", 1000, "second reference rate of storefront on postgres+redis (issue 6: p99 at 1000 req/s with warm Redis); 0: none")
+	rates := flag.String("rates", "25,50,100,200,400,800,1600,3200,6400", "rates (req/s) the throughput search steps through until one fails")
+	nestedRates := flag.String("rates-nested", "1,2,5,10,25,50,100,200,400,800", "rates (req/s) of the throughput search of the admin-nested workloads")
+	flag.IntVar(&o.bisect, "bisect", 3, "bisection steps between the last passing and the first failing rate")
+	flag.DurationVar(&o.p99Bound, "p99", 50*time.Millisecond, "a step passes when its p99 is below this (and ≥ 99.9% of answers are good)")
+	flag.IntVar(&o.tokens, "tokens", 2000, "customer tokens minted for the storefront workloads (random customers)")
+	flag.StringVar(&o.out, "out", filepath.Join(root, "bench", "REPORT.md"), "report file")
+	flag.StringVar(&o.chart, "chart", "", "chart file (PNG); default report.png beside -out")
+	flag.StringVar(&o.dataDir, "data", filepath.Join(root, "bench", ".data"), "where data sets, stores and logs go (data sets in <data>/<scale>/)")
+	flag.StringVar(&o.pgURL, "pg", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL server (each scale gets its own schema segql_bench_<scale>)")
+	flag.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis server for postgres+redis (keys under a prefix of the run's own, deleted before and after)")
+	flag.BoolVar(&o.peer, "peer", true, "measure PostGraphile on the admin-nested workload too (needs postgres among -configs and npm)")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "directory to save a CPU profile of segql per (workload, configuration), taken during the reference-rate attack (needs segql serve --pprof-addr)")
+	rerender := flag.String("rerender", "", "write the report and chart from saved results (comma-separated JSON files, e.g. a small and a large run's results.json) instead of running")
+	flag.BoolVar(&o.quick, "quick", false, "smoke run: 1 s steps, 1 s warm-up, rates up to 400 req/s, one bisection step")
+	flag.Parse()
+	if flag.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", flag.Args())
+	}
+	o.args = os.Args[1:]
+	if *rerender != "" {
+		o.rerender = strings.Split(*rerender, ",")
+	}
+	switch *scale {
+	case "small":
+		o.scales = []Scale{scaleSmall}
+	case "large":
+		o.scales = []Scale{scaleLarge}
+	case "both":
+		o.scales = []Scale{scaleSmall, scaleLarge}
+	default:
+		return nil, fmt.Errorf("-scale %q: want small, large or both", *scale)
+	}
+	var err error
+	if o.configs, err = pickList("-configs", *configs, allConfigs); err != nil {
+		return nil, err
+	}
+	if o.workloads, err = pickList("-workloads", *workloads, allWorkloads); err != nil {
+		return nil, err
+	}
+	if o.rates, err = parseRates("-rates", *rates); err != nil {
+		return nil, err
+	}
+	if o.nestedRates, err = parseRates("-rates-nested", *nestedRates); err != nil {
+		return nil, err
+	}
+	o.pause = 2 * time.Second
+	if o.quick {
+		o.step, o.warmup, o.refDur, o.bisect, o.pause = time.Second, time.Second, 2*time.Second, 1, 500*time.Millisecond
+		o.rates = slices.DeleteFunc(o.rates, func(r int) bool { return r > 400 })
+		o.nestedRates = slices.DeleteFunc(o.nestedRates, func(r int) bool { return r > 400 })
+		o.primeLimit = 100
+		o.tokens = min(o.tokens, 200)
+	}
+	if o.chart == "" {
+		o.chart = filepath.Join(filepath.Dir(o.out), "report.png")
+	}
+	return o, nil
+}
+
+// parseRates reads a comma-separated list of rates.
+func parseRates(flagName, value string) ([]int, error) {
+	var rates []int
+	for _, r := range strings.Split(value, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(r), &n); err != nil || n <= 0 {
+			return nil, fmt.Errorf("%s: %q is not a positive number", flagName, r)
+		}
+		rates = append(rates, n)
+	}
+	return rates, nil
+}
+
+// pickList checks a comma-separated choice against the known names and
+// keeps the known order.
+func pickList(flagName, value string, known []string) ([]string, error) {
+	want := map[string]bool{}
+	for _, v := range strings.Split(value, ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		if !slices.Contains(known, v) {
+			return nil, fmt.Errorf("%s: unknown %q (known: %s)", flagName, v, strings.Join(known, ", "))
+		}
+		want[v] = true
+	}
+	var out []string
+	for _, k := range known {
+		if want[k] {
+			out = append(out, k)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: nothing chosen", flagName)
+	}
+	return out, nil
+}
+
+// moduleRoot is the directory of the segql module's go.mod.
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("run the benchmark inside the segql module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	o, err := parseFlags(root)
+	if err != nil {
+		return err
+	}
+	if len(o.rerender) > 0 {
+		rep, err := loadResults(o.rerender)
+		if err != nil {
+			return err
+		}
+		if err := writeReport(rep, o.out, o.chart); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "bench: wrote %s and %s from %s\n", o.out, o.chart, strings.Join(o.rerender, ", "))
+		return nil
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if err := os.MkdirAll(o.dataDir, 0o755); err != nil {
+		return err
+	}
+	logPath := filepath.Join(o.dataDir, "bench.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	logger := log.New(io.MultiWriter(os.Stderr, logFile), "", log.Ltime)
+	logf := func(format string, args ...any) { logger.Printf(format, args...) }
+	logf("bench: log in %s", logPath)
+
+	tmp, err := os.MkdirTemp("", "segql-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	logf("bench: building segql")
+	bin, err := buildSegql(ctx, root, tmp)
+	if err != nil {
+		return err
+	}
+	flags, err := serveFlags(ctx, bin)
+	if err != nil {
+		return err
+	}
+
+	rep := &report{
+		Started:  time.Now(),
+		Machine:  describeMachine(ctx, root, o),
+		Command:  "go run ./bench " + strings.Join(o.args, " "),
+		Options:  describeOptions(o),
+		LogPath:  logPath,
+		Settings: describeSettings(o),
+	}
+	b := &bench{o: o, root: root, bin: bin, tmp: tmp, flags: flags, logf: logf, rep: rep}
+	b.checkServeFlags()
+	for _, s := range o.scales {
+		if ctx.Err() != nil {
+			break
+		}
+		if err := b.runScale(ctx, s); err != nil {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%s scale stopped: %v", s.Name, err))
+			logf("bench: %s scale stopped: %v", s.Name, err)
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	rep.Finished = time.Now()
+	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+		return err
+	}
+	results := filepath.Join(filepath.Dir(o.out), "results.json")
+	if err := saveResults(rep, results); err != nil {
+		return err
+	}
+	if err := writeReport(rep, o.out, o.chart); err != nil {
+		return err
+	}
+	logf("bench: wrote %s, %s and %s", o.out, o.chart, results)
+	return ctx.Err()
+}

@@ -1,0 +1,574 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// report is everything one run measured.
+type report struct {
+	Started, Finished time.Time
+	Machine           []string
+	Command           string
+	Options           reportOptions
+	LogPath           string
+	Settings          []string
+	Notes             []string
+	Scales            []*scaleReport
+}
+
+// reportOptions are the settings the report's text needs.
+type reportOptions struct {
+	RefRate, NestedRefRate, HighRefRate int
+	P99Bound                            time.Duration
+	CPUProfile                          string
+}
+
+type scaleReport struct {
+	Scale   Scale
+	Imports []importRow
+	Runs    []*runReport
+	Notes   []string
+}
+
+type importRow struct {
+	Config string
+	Result importResult
+	Err    string
+}
+
+// runReport is one (workload, configuration).
+type runReport struct {
+	Workload, Config string
+	Ref              []stepResult // at the reference rate, then (storefront) the high one
+	Search           searchResult
+	PeakRSS          int64 // the server's VmHWM at the end, bytes
+	Profile          string
+	Skipped          string
+	Err              string
+}
+
+func (r *runReport) measured() bool { return r.Skipped == "" && len(r.Ref) > 0 }
+
+// throughputText is the throughput at p99 below the bound, "≥" when the
+// highest rate tried passed.
+func (r *runReport) throughputText() string {
+	if !r.measured() || len(r.Search.Steps) == 0 {
+		return "—"
+	}
+	if r.Search.Throughput == 0 {
+		return fmt.Sprintf("< %d", minFailed(r.Search.Steps))
+	}
+	if r.Search.AtCeiling {
+		return fmt.Sprintf("≥ %d", r.Search.Throughput)
+	}
+	return fmt.Sprint(r.Search.Throughput)
+}
+
+func minFailed(steps []stepResult) int {
+	m := math.MaxInt
+	for _, s := range steps {
+		m = min(m, s.Rate)
+	}
+	return m
+}
+
+// describeMachine says where the benchmark ran.
+func describeMachine(ctx context.Context, root string, o *options) []string {
+	lines := []string{
+		fmt.Sprintf("CPUs (nproc): %d", runtime.NumCPU()),
+		"CPU: " + cpuModel(),
+		"memory: " + memTotal(),
+		"kernel: " + strings.TrimSpace(commandOutput(ctx, "", "uname", "-sr")),
+		"Go: " + runtime.Version(),
+		"git commit: " + gitCommit(ctx, root),
+	}
+	if usesPostgres(o.configs) {
+		lines = append(lines, "PostgreSQL: "+postgresVersion(ctx, o.pgURL))
+	}
+	if containsConfig(o.configs, cfgPostgresRedis) {
+		lines = append(lines, "Redis: "+redisVersion(ctx, o.redisURL))
+	}
+	return lines
+}
+
+func usesPostgres(configs []string) bool {
+	return containsConfig(configs, cfgPostgres) || containsConfig(configs, cfgPostgresRedis)
+}
+
+func containsConfig(configs []string, c string) bool {
+	for _, x := range configs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func commandOutput(ctx context.Context, dir, name string, args ...string) string {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "unknown"
+	}
+	return string(out)
+}
+
+func gitCommit(ctx context.Context, root string) string {
+	head := strings.TrimSpace(commandOutput(ctx, root, "git", "rev-parse", "HEAD"))
+	if status := strings.TrimSpace(commandOutput(ctx, root, "git", "status", "--porcelain", "--untracked-files=no")); status != "" && status != "unknown" {
+		head += " (with uncommitted changes in the working tree)"
+	}
+	return head
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func memTotal() string {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(rest), &kb)
+			return fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+		}
+	}
+	return "unknown"
+}
+
+func describeOptions(o *options) reportOptions {
+	return reportOptions{RefRate: o.refRate, NestedRefRate: o.nestedRefRate, HighRefRate: o.highRefRate, P99Bound: o.p99Bound, CPUProfile: o.cpuprofile}
+}
+
+func describeSettings(o *options) []string {
+	return []string{
+		fmt.Sprintf("warm-up %s at %d req/s after a priming pass (every customer token or segment once%s)", o.warmup, o.refRate, map[bool]string{true: fmt.Sprintf(", at most %d", o.primeLimit)}[o.primeLimit > 0]),
+		fmt.Sprintf("reference attacks of %s at a fixed rate, %d req/s (admin-nested, naive or not, and PostGraphile: %d req/s; storefront on postgres+redis also %d req/s): p50, p99 and CPU per request come from them", o.refDur, o.refRate, o.nestedRefRate, o.highRefRate),
+		"after every attack the benchmark waits until the measured processes are idle again, so a backlog does not spill into the next one",
+		fmt.Sprintf("throughput search: constant-rate steps of %s at %v req/s (admin-nested: %v) until one fails (a failing step is run once more and fails only if it fails twice), then %d bisection steps; a step passes when p99 < %s, ≥ 99.9%% of answers are 200 with data and no errors (GraphQL errors or userErrors), and vegeta sent ≥ 95%% of the rate", o.step, o.rates, o.nestedRates, o.bisect, o.p99Bound),
+		fmt.Sprintf("%d customer tokens for random customers; a fresh segql process per (workload, configuration); rate limits off", o.tokens),
+		"CPU per request: Δ(utime+stime) over the reference attack, from /proc/<pid>/stat, of the segql process, plus on PostgreSQL its backends (found by application_name) and PostgreSQL's own processes (postmaster, WAL writer, checkpointer, ...), plus `redis-server` with Redis (shared with other users of that server); for PostGraphile its node process(es), its backends and PostgreSQL's own processes; divided by the requests",
+		"peak RSS: VmHWM of the segql process (PostGraphile: its node process) at the end of its workload",
+	}
+}
+
+// lookup finds a run of a scale.
+func (s *scaleReport) lookup(workload, config string) *runReport {
+	for _, r := range s.Runs {
+		if r.Workload == workload && r.Config == config {
+			return r
+		}
+	}
+	return nil
+}
+
+// saveResults writes the report's data as JSON, which -rerender reads.
+func saveResults(rep *report, path string) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// loadResults reads saved results and merges them: the scales of later
+// files are added to the first's (a scale measured twice keeps the later
+// measurement).
+func loadResults(paths []string) (*report, error) {
+	var merged *report
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		var r report
+		if err := json.Unmarshal(b, &r); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if merged == nil {
+			merged = &r
+			continue
+		}
+		merged.Command += "; " + r.Command
+		merged.Notes = append(merged.Notes, r.Notes...)
+		if r.Finished.After(merged.Finished) {
+			merged.Finished = r.Finished
+		}
+		for _, s := range r.Scales {
+			merged.Scales = slices.DeleteFunc(merged.Scales, func(x *scaleReport) bool { return x.Scale.Name == s.Scale.Name })
+			merged.Scales = append(merged.Scales, s)
+		}
+	}
+	if merged == nil {
+		return nil, errors.New("no results to render")
+	}
+	slices.SortStableFunc(merged.Scales, func(a, b *scaleReport) int { return a.Scale.Customers - b.Scale.Customers })
+	return merged, nil
+}
+
+func writeReport(rep *report, out, chart string) error {
+	var b bytes.Buffer
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("# segql load benchmark\n\n")
+	p("Generated by `%s` (bench/, issue 6), %s to %s.\n\n", rep.Command, rep.Started.UTC().Format("2006-01-02 15:04 MST"), rep.Finished.UTC().Format("15:04 MST"))
+	p("Reproduce: `go run ./bench` from the repository root (both scales; `-scale small` for the small one; `-quick` for a smoke run). PostgreSQL and Redis as in `-pg` and `-redis`; the PostGraphile peer installs itself with npm (`-peer=false` to leave it out). The full log of this run, with every step, was %s.\n\n", "`"+relPath(rep.LogPath)+"`")
+	p("## Machine\n\n")
+	for _, m := range rep.Machine {
+		p("- %s\n", m)
+	}
+	p("\nThe load generator (vegeta, in the benchmark process) runs on the same machine and shares its CPUs with segql, PostgreSQL and Redis; the machine is shared with other work, so figures vary from run to run.\n\n")
+	p("## Method\n\n")
+	for _, s := range rep.Settings {
+		p("- %s\n", s)
+	}
+	p("\n")
+	if len(rep.Notes) > 0 {
+		p("## Notes\n\n")
+		for _, n := range rep.Notes {
+			p("- %s\n", n)
+		}
+		p("\n")
+	}
+	for _, s := range rep.Scales {
+		writeScale(&b, rep, s)
+	}
+	p("## Targets (issue 6, part 4)\n\n")
+	writeTargets(&b, rep)
+	p("\n## Chart\n\n![throughput at p99 < 50 ms and p99 at the reference rate per workload and configuration](%s)\n\n", filepath.Base(chart))
+	p("## Profiles\n\n")
+	if rep.Options.CPUProfile != "" {
+		var profiles []string
+		for _, s := range rep.Scales {
+			for _, r := range s.Runs {
+				if r.Profile != "" {
+					profiles = append(profiles, fmt.Sprintf("- %s on %s (%s): `%s`", r.Workload, r.Config, s.Scale.Name, relPath(r.Profile)))
+				}
+			}
+		}
+		if len(profiles) > 0 {
+			p("CPU profiles of segql during each reference attack (`go tool pprof -top FILE`):\n\n%s\n", strings.Join(profiles, "\n"))
+		}
+	}
+	if err := os.WriteFile(out, b.Bytes(), 0o644); err != nil {
+		return err
+	}
+	return writeChart(rep, chart)
+}
+
+// relPath is path relative to the working directory when it is inside it.
+func relPath(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	if r, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return path
+}
+
+func fmtMS(d time.Duration) string {
+	return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond))
+}
+
+func writeScale(b *bytes.Buffer, rep *report, s *scaleReport) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	sc := s.Scale
+	p("## %s data set\n\n", strings.ToUpper(sc.Name[:1])+sc.Name[1:])
+	p("%d customers and shopper profiles, %d memberships, %d segments, %d promotions.\n\n", sc.Customers, sc.Memberships, sc.Segments, sc.Promotions)
+	for _, n := range s.Notes {
+		p("- %s\n", n)
+	}
+	if len(s.Notes) > 0 {
+		p("\n")
+	}
+	if len(s.Imports) > 0 {
+		p("**Import** (`segql import --store … DIR`, wall clock):\n\n| configuration | time | peak RSS | |\n|---|---:|---:|---|\n")
+		for _, im := range s.Imports {
+			status := im.Result.Output
+			if im.Err != "" {
+				status = "failed: " + firstLine(im.Err)
+			}
+			p("| %s | %.1f s | %d MB | %s |\n", im.Config, im.Result.Wall.Seconds(), im.Result.PeakRSS>>20, strings.ReplaceAll(status, "\n", " "))
+		}
+		p("\n")
+	}
+	p("| workload | configuration | reference rate (req/s) | p50 (ms) | p99 (ms) | CPU per request (ms) | throughput at p99 < %s (req/s) | peak RSS (MB) | notes |\n", rep.Options.P99Bound)
+	p("|---|---|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, r := range s.Runs {
+		if r.Skipped != "" {
+			p("| %s | %s | | | | | | | skipped: %s |\n", r.Workload, r.Config, r.Skipped)
+			continue
+		}
+		if !r.measured() {
+			p("| %s | %s | | | | | | | failed: %s |\n", r.Workload, r.Config, firstLine(r.Err))
+			continue
+		}
+		r0 := r.Ref[0]
+		var notes []string
+		if r0.okShare() < 0.999 {
+			notes = append(notes, fmt.Sprintf("only %.2f%% good answers at the reference rate: overloaded", 100*r0.okShare()))
+		}
+		for _, hr := range r.Ref[1:] {
+			notes = append(notes, fmt.Sprintf("at %d/s: p50 %s ms, p99 %s ms, %.2f%% good, %.3f ms CPU/req", hr.Rate, fmtMS(hr.P50), fmtMS(hr.P99), 100*hr.okShare(), hr.cpuPerRequestMS()))
+		}
+		if r.Err != "" {
+			notes = append(notes, "error: "+firstLine(r.Err))
+		}
+		rss := "—"
+		if r.PeakRSS > 0 {
+			rss = fmt.Sprintf("%.0f", float64(r.PeakRSS)/(1<<20))
+		}
+		p("| %s | %s | %d | %s | %s | %.2f | %s | %s | %s |\n", r.Workload, r.Config, r0.Rate, fmtMS(r0.P50), fmtMS(r0.P99), r0.cpuPerRequestMS(), r.throughputText(), rss, strings.Join(notes, "; "))
+	}
+	p("\n")
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return strings.ReplaceAll(line, "|", "\\|")
+}
+
+func writeTargets(b *bytes.Buffer, rep *report) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	p("| target | measured | |\n|---|---|---|\n")
+	row := func(name, measured string, met *bool) {
+		verdict := "not measured"
+		if met != nil {
+			verdict = map[bool]string{true: "**met**", false: "**not met**"}[*met]
+		}
+		p("| %s | %s | %s |\n", name, measured, verdict)
+	}
+	ptr := func(v bool) *bool { return &v }
+	for _, s := range rep.Scales {
+		name := s.Scale.Name
+		thr := func(wl, cfg string) (float64, string, bool) {
+			r := s.lookup(wl, cfg)
+			if r == nil || !r.measured() || len(r.Search.Steps) == 0 {
+				return 0, "", false
+			}
+			return float64(r.Search.Throughput), r.throughputText(), true
+		}
+		ratioRow := func(label string, num, den [2]string, want float64) {
+			n, nt, ok1 := thr(num[0], num[1])
+			d, dt, ok2 := thr(den[0], den[1])
+			if !ok1 || !ok2 {
+				row(label, "not measured", nil)
+				return
+			}
+			if d == 0 {
+				row(label, fmt.Sprintf("%s vs %s req/s (the denominator passed no step)", nt, dt), ptr(n > 0))
+				return
+			}
+			ratio := n / d
+			row(label, fmt.Sprintf("%s / %s req/s = **%.1f×**", nt, dt, ratio), ptr(ratio >= want))
+		}
+		ratioRow(fmt.Sprintf("%s: admin-nested on PostgreSQL ≥ 10× the naive N+1 throughput", name),
+			[2]string{wlAdminNested, cfgPostgres}, [2]string{wlAdminNaive, cfgPostgres}, 10)
+		ratioRow(fmt.Sprintf("%s: admin-nested on PostgreSQL ≥ 2× PostGraphile's throughput", name),
+			[2]string{wlAdminNested, cfgPostgres}, [2]string{wlAdminNested, cfgPostGraphile}, 2)
+		ratioRow(fmt.Sprintf("%s: storefront with warm Redis ≥ ½ the floor throughput", name),
+			[2]string{wlStorefront, cfgPostgresRedis}, [2]string{wlFloor, cfgPostgresRedis}, 0.5)
+		if r := s.lookup(wlStorefront, cfgPostgresRedis); r != nil && len(r.Ref) > 1 {
+			hr := r.Ref[1]
+			row(fmt.Sprintf("%s: storefront with warm Redis, p99 ≤ 10 ms at %d req/s", name, hr.Rate),
+				fmt.Sprintf("p99 %s ms (p50 %s ms, %.2f%% good)", fmtMS(hr.P99), fmtMS(hr.P50), 100*hr.okShare()),
+				ptr(hr.P99 <= 10*time.Millisecond && hr.okShare() >= 0.999))
+		} else {
+			row(fmt.Sprintf("%s: storefront with warm Redis, p99 ≤ 10 ms at 1000 req/s", name), "not measured", nil)
+		}
+	}
+	// p50 growth small → large.
+	var small, large *scaleReport
+	for _, s := range rep.Scales {
+		switch s.Scale.Name {
+		case scaleSmall.Name:
+			small = s
+		case scaleLarge.Name:
+			large = s
+		}
+	}
+	for _, cfg := range allConfigs {
+		label := fmt.Sprintf("admin-nested p50 grows < 20%% from small to large (%s)", cfg)
+		if small == nil || large == nil {
+			if cfg == cfgPostgres {
+				row(label, "needs both scales in one run (`-scale both`)", nil)
+			}
+			continue
+		}
+		a, c := small.lookup(wlAdminNested, cfg), large.lookup(wlAdminNested, cfg)
+		if a == nil || c == nil || !a.measured() || !c.measured() {
+			row(label, "not measured", nil)
+			continue
+		}
+		g := float64(c.Ref[0].P50)/float64(a.Ref[0].P50) - 1
+		row(label, fmt.Sprintf("p50 %s → %s ms at %d req/s: **%+.0f%%**", fmtMS(a.Ref[0].P50), fmtMS(c.Ref[0].P50), a.Ref[0].Rate, 100*g), ptr(g < 0.2))
+	}
+	if large == nil {
+		row("peak RSS of segql under the large data set and load ≤ 150 MB", "needs the large scale", nil)
+		return
+	}
+	var peak int64
+	var where string
+	for _, r := range large.Runs {
+		if r.Config != cfgPostGraphile && r.PeakRSS > peak {
+			peak, where = r.PeakRSS, r.Workload+" on "+r.Config
+		}
+	}
+	if peak == 0 {
+		row("peak RSS of segql under the large data set and load ≤ 150 MB", "not measured", nil)
+		return
+	}
+	row("peak RSS of segql under the large data set and load ≤ 150 MB", fmt.Sprintf("%.0f MB (%s)", float64(peak)/(1<<20), where), ptr(peak <= 150<<20))
+}
+
+// ---- the chart ----
+
+// clampedLog is a log scale that draws values below floor at floor, so
+// bars (which start at 0) can stand on it.
+type clampedLog struct{ floor float64 }
+
+func (c clampedLog) Normalize(lo, hi, x float64) float64 {
+	lo, x = math.Max(lo, c.floor), math.Max(x, c.floor)
+	hi = math.Max(hi, lo*1.0001)
+	return (math.Log(x) - math.Log(lo)) / (math.Log(hi) - math.Log(lo))
+}
+
+var chartColors = map[string]color.Color{
+	cfgSQLite:        color.RGBA{R: 0x4c, G: 0x72, B: 0xb0, A: 0xff},
+	cfgPostgres:      color.RGBA{R: 0xdd, G: 0x84, B: 0x52, A: 0xff},
+	cfgPostgresRedis: color.RGBA{R: 0x55, G: 0xa8, B: 0x68, A: 0xff},
+	cfgPostGraphile:  color.RGBA{R: 0x81, G: 0x72, B: 0xb3, A: 0xff},
+}
+
+// chartPanel is one bar chart of a scale: a value per (workload, config).
+func chartPanel(s *scaleReport, title, ylabel string, value func(*runReport) float64, logFloor float64) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = ylabel
+	var workloads []string
+	for _, wl := range allWorkloads {
+		for _, r := range s.Runs {
+			if r.Workload == wl && r.measured() {
+				workloads = append(workloads, wl)
+				break
+			}
+		}
+	}
+	configs := append(append([]string{}, allConfigs...), cfgPostGraphile)
+	var present []string
+	for _, cfg := range configs {
+		for _, r := range s.Runs {
+			if r.Config == cfg && r.measured() {
+				present = append(present, cfg)
+				break
+			}
+		}
+	}
+	if len(workloads) == 0 || len(present) == 0 {
+		return p, nil
+	}
+	w := vg.Points(14)
+	maxV := logFloor
+	for i, cfg := range present {
+		vals := make(plotter.Values, len(workloads))
+		for j, wl := range workloads {
+			if r := s.lookup(wl, cfg); r != nil && r.measured() {
+				vals[j] = value(r)
+				maxV = math.Max(maxV, vals[j])
+			}
+		}
+		bars, err := plotter.NewBarChart(vals, w)
+		if err != nil {
+			return nil, err
+		}
+		bars.Color = chartColors[cfg]
+		bars.LineStyle.Width = 0
+		bars.Offset = w * vg.Length(float64(i)-float64(len(present)-1)/2)
+		p.Add(bars)
+		p.Legend.Add(cfg, bars)
+	}
+	p.Legend.Top = true
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
+	p.NominalX(workloads...)
+	p.X.Min, p.X.Max = -0.5, float64(len(workloads))-0.5
+	p.Y.Scale = clampedLog{floor: logFloor}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	// Headroom above the tallest bar for the legend.
+	p.Y.Min, p.Y.Max = logFloor, math.Pow(10, math.Ceil(math.Log10(maxV*8)))
+	p.Add(plotter.NewGrid())
+	return p, nil
+}
+
+func writeChart(rep *report, path string) error {
+	var rows [][]*plot.Plot
+	for _, s := range rep.Scales {
+		thr, err := chartPanel(s, fmt.Sprintf("%s: throughput at p99 < %s", s.Scale.Name, rep.Options.P99Bound), "req/s (log)",
+			func(r *runReport) float64 { return float64(r.Search.Throughput) }, 1)
+		if err != nil {
+			return err
+		}
+		lat, err := chartPanel(s, fmt.Sprintf("%s: p99 at the reference rate (%d req/s; admin-nested %d)", s.Scale.Name, rep.Options.RefRate, rep.Options.NestedRefRate), "ms (log)",
+			func(r *runReport) float64 { return float64(r.Ref[0].P99) / float64(time.Millisecond) }, 0.1)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, []*plot.Plot{thr, lat})
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	width, height := 30*vg.Centimeter, vg.Length(len(rows))*11*vg.Centimeter
+	img := vgimg.New(width, height)
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: len(rows), Cols: 2, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4,
+		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
+	canvases := plot.Align(rows, tiles, dc)
+	for i := range rows {
+		for j := range rows[i] {
+			rows[i][j].Draw(canvases[i][j])
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
