@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -220,10 +221,19 @@ func flightKey(family, kind string, epoch uint64, cached bool, gens []string, mi
 // load runs fn once for all concurrent callers of key, detached from
 // their contexts (one caller leaving does not cancel the others), and
 // waits for it or for ctx. leader reports whether this caller's fn ran.
+// A panic in fn fails the load's callers with an error and logs its stack:
+// singleflight would re-panic it on a goroutine of its own, where no
+// recover can reach it, and end the process.
 func (s *Store) load(ctx context.Context, key string, fn func(context.Context) (any, error)) (v any, leader bool, err error) {
 	ran := false
-	ch := s.flights.DoChan(key, func() (any, error) {
+	ch := s.flights.DoChan(key, func() (val any, loadErr error) {
 		ran = true
+		defer func() {
+			if p := recover(); p != nil {
+				s.o.Logger.ErrorContext(ctx, "cache: store load panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				val, loadErr = nil, fmt.Errorf("cache: store load panicked: %v", p)
+			}
+		}()
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
 		defer cancel()
 		return fn(lctx)
