@@ -174,7 +174,15 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	cacheTTL := fs.Duration("cache-ttl", envDuration("SEGQL_CACHE_TTL", 5*time.Minute), "how long a cached read lives, ±10% (env SEGQL_CACHE_TTL)")
 	corsOrigins := fs.String("cors-origins", env("SEGQL_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call /graphql, or *; empty: same-origin only (env SEGQL_CORS_ORIGINS)")
 	reqTimeout := fs.Duration("request-timeout", envDuration("SEGQL_REQUEST_TIMEOUT", api.DefaultRequestTimeout), "time limit of one request (env SEGQL_REQUEST_TIMEOUT)")
+	rateCustomer := fs.String("rate-customer", env("SEGQL_RATE_CUSTOMER", api.DefaultCustomerRate.String()), "rate limit of each storefront customer: N/s (burst 2N), N/s:burst, or off; in Redis when --redis is set (env SEGQL_RATE_CUSTOMER)")
+	rateGuest := fs.String("rate-guest", env("SEGQL_RATE_GUEST", api.DefaultGuestRate.String()), "rate limit of each guest IP address (IPv6 by /64): N/s (burst 2N), N/s:burst, or off (env SEGQL_RATE_GUEST)")
+	rateAdmin := fs.String("rate-admin", env("SEGQL_RATE_ADMIN", api.DefaultAdminRate.String()), "rate limit of each admin token: N/s (burst 2N), N/s:burst, or off (env SEGQL_RATE_ADMIN)")
+	clientIPHeader := fs.String("client-ip-header", env("SEGQL_CLIENT_IP_HEADER", ""), "header in which a trusted proxy in front of segql puts the client's address (X-Forwarded-For, CF-Connecting-IP): its last address is the guest's; empty: the connection's address (env SEGQL_CLIENT_IP_HEADER)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rates, err := rateLimits(*rateCustomer, *rateGuest, *rateAdmin, *clientIPHeader)
+	if err != nil {
 		return err
 	}
 
@@ -229,6 +237,7 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 		Redis:             redisClient(rdb),
 		Cache:             cache.Options{TTL: *cacheTTL, Prefix: *cachePrefix},
 		CORSOrigins:       splitList(*corsOrigins),
+		RateLimits:        rates,
 	})
 	if err != nil {
 		return err

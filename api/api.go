@@ -63,6 +63,10 @@ type Options struct {
 	// CORSOrigins are the browser origins (https://shop.example.com) whose
 	// pages may call /graphql; "*" allows any. None: same-origin only.
 	CORSOrigins []string
+	// RateLimits bound how often each admin token, customer and guest IP
+	// may call /graphql (429 RATE_LIMITED beyond); zero fields take the
+	// defaults in ratelimit.go. In Redis when Redis is set.
+	RateLimits RateLimits
 }
 
 // Defaults of Options.
@@ -134,6 +138,7 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 
 	var graphqlHandler http.Handler = unexpired(gql)
 	graphqlHandler = loaders.Middleware(data, o.Loaders, graphqlHandler)
+	graphqlHandler = limitRate(o, data, graphqlHandler)
 	graphqlHandler = principal(auth.Authenticator{Admins: o.Admins, Customers: o.Customers}, o.Logger, graphqlHandler)
 	graphqlHandler = checkBody(graphqlHandler)
 	graphqlHandler = limitSize(o.RequestLimits.MaxBodyBytes, graphqlHandler)

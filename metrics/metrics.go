@@ -27,6 +27,9 @@ type Metrics struct {
 	// CacheBreakerState is the cache's circuit breaker: 0 closed,
 	// 1 half-open, 2 open.
 	CacheBreakerState prometheus.Gauge
+	// RateLimited counts requests refused by the rate limits, by the
+	// principal's kind (admin-read, admin-write, customer, guest).
+	RateLimited *prometheus.CounterVec
 }
 
 // New registers segql's collectors, and the Go and process ones, on a new registry.
@@ -69,9 +72,13 @@ func New() *Metrics {
 			Name: "segql_cache_breaker_state",
 			Help: "State of the Redis cache's circuit breaker: 0 closed, 1 half-open, 2 open.",
 		}),
+		RateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "segql_rate_limited_total",
+			Help: "Requests refused by the rate limits (429), by principal kind.",
+		}, []string{"kind"}),
 	}
 	m.Registry.MustRegister(m.HTTPRequests, m.HTTPDuration, m.StoreQueries, m.StoreDuration, m.LoaderBatchSize,
-		m.CacheRequests, m.CacheDuration, m.CacheBreakerState,
+		m.CacheRequests, m.CacheDuration, m.CacheBreakerState, m.RateLimited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
