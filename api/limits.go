@@ -281,6 +281,7 @@ func (w *walker) fragment(name string, pageSize int) summary {
 func (w *walker) field(f *ast.Field, pageSize int) summary {
 	args := w.arguments(f)
 	w.checkLists(f, args)
+	w.checkPage(f, args)
 	size := connectionPageSize(f, args)
 	children := w.selections(f.SelectionSet, size)
 	s := summary{depth: children.depth + 1, aliases: children.aliases}
@@ -360,6 +361,32 @@ func (w *walker) checkLists(f *ast.Field, args map[string]any) {
 			w.listErr = limitError(resolvers.CodeBadUserInput,
 				"argument %s of %s has a list of %d items; at most %d are allowed", a.Name, f.Name, n, w.maxList)
 			w.listErr.Path = ast.Path{ast.PathName(f.Alias)}
+			return
+		}
+	}
+}
+
+// checkPage refuses a connection's first or last outside 0..250, or both
+// given, before anything runs (the resolvers check again).
+func (w *walker) checkPage(f *ast.Field, args map[string]any) {
+	if w.listErr != nil || connectionPageSize(f, args) == 0 {
+		return
+	}
+	refuse := func(format string, a ...any) {
+		w.listErr = limitError(resolvers.CodeBadUserInput, format, a...)
+		w.listErr.Path = ast.Path{ast.PathName(f.Alias)}
+	}
+	first, last := args["first"], args["last"]
+	if first != nil && last != nil {
+		refuse("%s: first and last cannot be given together", f.Alias)
+		return
+	}
+	for name, v := range map[string]any{"first": first, "last": last} {
+		if v == nil {
+			continue
+		}
+		if n, ok := toInt(v); !ok || n < 0 || n > page.MaxSize {
+			refuse("%s: %s must be between 0 and %d", f.Alias, name, page.MaxSize)
 			return
 		}
 	}

@@ -164,10 +164,10 @@ func TestRequestLimits(t *testing.T) {
 			http.StatusUnprocessableEntity, "BAD_USER_INPUT"},
 		{"251 uuids inside a filter", post(`query($f: SegmentFilter) { segments(filter: $f) { totalCount } }`,
 			map[string]any{"f": map[string]any{"uuids": uuids(251)}}), http.StatusUnprocessableEntity, "BAD_USER_INPUT"},
-		{"first: 100000", post(`{ segments(first: 100000) { totalCount } }`, nil), http.StatusOK, "BAD_USER_INPUT"},
-		{"first: -1", post(`{ segments(first: -1) { totalCount } }`, nil), http.StatusOK, "BAD_USER_INPUT"},
-		{"last: 1000", post(`{ segments(last: 1000) { totalCount } }`, nil), http.StatusOK, "BAD_USER_INPUT"},
-		{"first and last together", post(`{ segments(first: 1, last: 1) { totalCount } }`, nil), http.StatusOK, "BAD_USER_INPUT"},
+		{"first: 100000", post(`{ segments(first: 100000) { totalCount } }`, nil), http.StatusUnprocessableEntity, "BAD_USER_INPUT"},
+		{"first: -1", post(`{ segments(first: -1) { totalCount } }`, nil), http.StatusUnprocessableEntity, "BAD_USER_INPUT"},
+		{"last: 1000", post(`{ segments(last: 1000) { totalCount } }`, nil), http.StatusUnprocessableEntity, "BAD_USER_INPUT"},
+		{"first and last together", post(`{ segments(first: 1, last: 1) { totalCount } }`, nil), http.StatusUnprocessableEntity, "BAD_USER_INPUT"},
 		{"a batch of ten operations", func() rawResponse {
 			ops := make([]map[string]any, 10)
 			for i := range ops {
