@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 
+	"github.com/segql/segql/auth"
 	"github.com/segql/segql/graph"
 	"github.com/segql/segql/loaders"
 	"github.com/segql/segql/resolvers/page"
@@ -43,5 +44,7 @@ func (r *shopperProfileResolver) EligiblePromotions(ctx context.Context, obj *st
 	if err != nil {
 		return nil, err
 	}
-	return r.eligiblePromotions(ctx, shopper, channelOr(channelID, nil))
+	// A storefront token's channel wins over the argument, as on the
+	// viewer: a shopper never sees another storefront's promotions.
+	return r.eligiblePromotions(ctx, shopper, channelOr(channelID, auth.FromContext(ctx).ChannelID))
 }
