@@ -1504,7 +1504,7 @@ type ShopperProfile implements Node {
   whose segment condition holds for this profile's segments. Ordered by promotion id.
   """
   eligiblePromotions(
-    "Storefront channel to check promotions against. Defaults to 1, the default channel."
+    "Storefront channel to check promotions against. Defaults to 1, the default channel; a customer token's channel wins."
     channelId: Int64 = 1
   ): [Promotion!]!
   "When the profile was created."
