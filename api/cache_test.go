@@ -147,7 +147,7 @@ func BenchmarkStorefrontQuery(b *testing.B) {
 				if cached {
 					opts = append(opts, onRedis(b))
 				}
-				ts := newTestServer(b, opts...)
+				ts := newTestServer(b, append(opts, noRateLimits)...)
 				ts.load(demoLike(b))
 				token := ts.token(3, nil)
 				ts.queryAs(token, storefrontQuery, nil, nil) // warm up

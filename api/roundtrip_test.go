@@ -198,7 +198,7 @@ func BenchmarkNestedQuery(b *testing.B) {
 	for _, backend := range backends {
 		for _, c := range cases {
 			b.Run(backend.name+"/"+c.name, func(b *testing.B) {
-				ts := newTestServer(b, append(backend.store(b), func(o *api.Options) { o.Loaders = c.opts })...)
+				ts := newTestServer(b, append(backend.store(b), func(o *api.Options) { o.Loaders = c.opts }, noRateLimits)...)
 				ts.load(tree(n))
 				b.ResetTimer()
 				before := ts.storeQueries()
