@@ -178,6 +178,9 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	rateGuest := fs.String("rate-guest", env("SEGQL_RATE_GUEST", api.DefaultGuestRate.String()), "rate limit of each guest IP address (IPv6 by /64): N/s (burst 2N), N/s:burst, or off (env SEGQL_RATE_GUEST)")
 	rateAdmin := fs.String("rate-admin", env("SEGQL_RATE_ADMIN", api.DefaultAdminRate.String()), "rate limit of each admin token: N/s (burst 2N), N/s:burst, or off (env SEGQL_RATE_ADMIN)")
 	clientIPHeader := fs.String("client-ip-header", env("SEGQL_CLIENT_IP_HEADER", ""), "header in which a trusted proxy in front of segql puts the client's address (X-Forwarded-For, CF-Connecting-IP): its last address is the guest's; empty: the connection's address (env SEGQL_CLIENT_IP_HEADER)")
+	naive := fs.Bool("naive-loaders", env("SEGQL_NAIVE_LOADERS", "") == "true", "make every key its own store call (the naive N+1), to measure what batching saves; for benchmarks only (env SEGQL_NAIVE_LOADERS=true)")
+	pprofAddr := fs.String("pprof-addr", env("SEGQL_PPROF_ADDR", ""), "serve Go's pprof profiles on this separate address (127.0.0.1:6060); empty: off (env SEGQL_PPROF_ADDR)")
+	shutdownDelay := fs.Duration("shutdown-delay", envDuration("SEGQL_SHUTDOWN_DELAY", 0), "after SIGTERM, answer /readyz 503 and keep serving this long before closing the listener, so load balancers stop sending first (env SEGQL_SHUTDOWN_DELAY)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -229,7 +232,7 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 		GraphiQLHeaders:   graphiqlHeaders,
 		Admins:            admins,
 		OpenIntrospection: *seed,
-		Loaders:           loaders.Options{Wait: *batchWait},
+		Loaders:           loaders.Options{Wait: *batchWait, NoBatch: *naive},
 		Limits:            limits,
 		Customers:         verifier,
 		RequestTimeout:    *reqTimeout,
@@ -254,6 +257,13 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *pprofAddr != "" {
+		stop, err := servePprof(logger, *pprofAddr)
+		if err != nil {
+			return fmt.Errorf("--pprof-addr: %w", err)
+		}
+		defer stop()
+	}
 	logger.Info("segql serving", "addr", "http://"+ln.Addr().String(), "graphql", "http://"+ln.Addr().String()+"/graphql", "store", storeCfg.storeName())
 
 	errc := make(chan error, 1)
@@ -266,6 +276,14 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	// Readiness turns 503 first so a load balancer stops sending, then
 	// in-flight requests finish.
 	draining.Store(true)
+	if *shutdownDelay > 0 {
+		logger.Info("shutting down: readiness is 503, still serving", "for", shutdownDelay.String())
+		select {
+		case <-time.After(*shutdownDelay):
+		case err := <-errc:
+			return err
+		}
+	}
 	logger.Info("shutting down: finishing in-flight requests")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), *reqTimeout+5*time.Second)
 	defer cancel()
