@@ -182,8 +182,12 @@ func (r stepResult) passes(p99Bound time.Duration) bool {
 }
 
 func (r stepResult) String() string {
-	return fmt.Sprintf("rate %d/s for %s: %d requests, %.2f%% ok, sent %.0f/s, p50 %s p90 %s p99 %s max %s, cpu %.3f ms/req",
-		r.Rate, r.Duration, r.Requests, 100*r.okShare(), r.SentRate, ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), r.cpuPerRequestMS())
+	loadgen := 0.0
+	if r.Requests > 0 {
+		loadgen = float64(r.LoadCPU) / float64(time.Millisecond) / float64(r.Requests)
+	}
+	return fmt.Sprintf("rate %d/s for %s: %d requests, %.2f%% ok, sent %.0f/s, p50 %s p90 %s p99 %s max %s, cpu %.3f ms/req (load generator %.3f)",
+		r.Rate, r.Duration, r.Requests, 100*r.okShare(), r.SentRate, ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), r.cpuPerRequestMS(), loadgen)
 }
 
 func (r stepResult) cpuPerRequestMS() float64 {

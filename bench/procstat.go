@@ -106,3 +106,20 @@ func peakRSS(pid int) (int64, bool) {
 	}
 	return 0, false
 }
+
+// loadAvg is the 1-minute load average, or -1.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}

@@ -62,6 +62,7 @@ type runReport struct {
 	Search           searchResult
 	PeakRSS          int64 // the server's VmHWM at the end, bytes
 	Profile          string
+	LoadAvg          float64 // the machine's 1-minute load average as the run started
 	Skipped          string
 	Err              string
 }
@@ -249,7 +250,7 @@ func writeReport(rep *report, out, chart string) error {
 	for _, m := range rep.Machine {
 		p("- %s\n", m)
 	}
-	p("\nThe load generator (vegeta, in the benchmark process) runs on the same machine and shares its CPUs with segql, PostgreSQL and Redis; the machine is shared with other work, so figures vary from run to run.\n\n")
+	p("\nThe load generator (vegeta, in the benchmark process) runs on the same machine and shares its CPUs with segql, PostgreSQL and Redis; the machine is shared with other work, so figures vary from run to run: each row's notes give the machine's 1-minute load average when it started (above %d, the number of CPUs, other work competed for them).\n\n", runtime.NumCPU())
 	p("## Method\n\n")
 	for _, s := range rep.Settings {
 		p("- %s\n", s)
@@ -348,6 +349,9 @@ func writeScale(b *bytes.Buffer, rep *report, s *scaleReport) {
 		if r.Err != "" {
 			notes = append(notes, "error: "+firstLine(r.Err))
 		}
+		if r.LoadAvg > 0 {
+			notes = append(notes, fmt.Sprintf("load average %.1f at the start", r.LoadAvg))
+		}
 		rss := "—"
 		if r.PeakRSS > 0 {
 			rss = fmt.Sprintf("%.0f", float64(r.PeakRSS)/(1<<20))
@@ -366,7 +370,7 @@ func writeTargets(b *bytes.Buffer, rep *report) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	p("| target | measured | |\n|---|---|---|\n")
 	row := func(name, measured string, met *bool) {
-		verdict := "not measured"
+		verdict := "—"
 		if met != nil {
 			verdict = map[bool]string{true: "**met**", false: "**not met**"}[*met]
 		}
@@ -382,6 +386,9 @@ func writeTargets(b *bytes.Buffer, rep *report) {
 			}
 			return float64(r.Search.Throughput), r.throughputText(), true
 		}
+		// ratioRow compares the throughputs; CPU per request at the
+		// reference rate is shown beside them, the ratio of capacity the
+		// machine would give each when the latency bound is out of reach.
 		ratioRow := func(label string, num, den [2]string, want float64) {
 			n, nt, ok1 := thr(num[0], num[1])
 			d, dt, ok2 := thr(den[0], den[1])
@@ -389,12 +396,19 @@ func writeTargets(b *bytes.Buffer, rep *report) {
 				row(label, "not measured", nil)
 				return
 			}
-			if d == 0 {
-				row(label, fmt.Sprintf("%s vs %s req/s (the denominator passed no step)", nt, dt), ptr(n > 0))
-				return
+			cpu := ""
+			if a, b := s.lookup(num[0], num[1]).Ref[0], s.lookup(den[0], den[1]).Ref[0]; a.cpuPerRequestMS() > 0 && b.cpuPerRequestMS() > 0 {
+				cpu = fmt.Sprintf("; by CPU per request (%.2f vs %.2f ms): %.1f×", a.cpuPerRequestMS(), b.cpuPerRequestMS(), b.cpuPerRequestMS()/a.cpuPerRequestMS())
 			}
-			ratio := n / d
-			row(label, fmt.Sprintf("%s / %s req/s = **%.1f×**", nt, dt, ratio), ptr(ratio >= want))
+			switch {
+			case n == 0 && d == 0:
+				row(label, fmt.Sprintf("%s vs %s req/s: neither passed a step%s", nt, dt, cpu), nil)
+			case d == 0:
+				row(label, fmt.Sprintf("%s vs %s req/s (the second passed no step)%s", nt, dt, cpu), ptr(true))
+			default:
+				ratio := n / d
+				row(label, fmt.Sprintf("%s / %s req/s = **%.1f×**%s", nt, dt, ratio, cpu), ptr(ratio >= want))
+			}
 		}
 		ratioRow(fmt.Sprintf("%s: admin-nested on PostgreSQL ≥ 10× the naive N+1 throughput", name),
 			[2]string{wlAdminNested, cfgPostgres}, [2]string{wlAdminNaive, cfgPostgres}, 10)
