@@ -67,9 +67,9 @@ type ComplexityRoot struct {
 		Company         func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		CustomerGroupID func(childComplexity int) int
-		CustomerID      func(childComplexity int) int
 		Email           func(childComplexity int) int
 		FirstName       func(childComplexity int) int
+		GlobalID        func(childComplexity int) int
 		ID              func(childComplexity int) int
 		LastName        func(childComplexity int) int
 		OrderCount      func(childComplexity int) int
@@ -137,15 +137,15 @@ type ComplexityRoot struct {
 		ChannelIDs               func(childComplexity int) int
 		CurrencyCode             func(childComplexity int) int
 		CurrentUses              func(childComplexity int) int
-		CustomerGroupIds         func(childComplexity int) int
+		CustomerGroupIDs         func(childComplexity int) int
 		DisplayName              func(childComplexity int) int
 		EndsAt                   func(childComplexity int) int
-		ExcludedCustomerGroupIds func(childComplexity int) int
+		ExcludedCustomerGroupIDs func(childComplexity int) int
+		GlobalID                 func(childComplexity int) int
 		ID                       func(childComplexity int) int
 		MaxUses                  func(childComplexity int) int
 		MinimumOrderCount        func(childComplexity int) int
 		Name                     func(childComplexity int) int
-		PromotionID              func(childComplexity int) int
 		RedemptionType           func(childComplexity int) int
 		SegmentCondition         func(childComplexity int) int
 		StartsAt                 func(childComplexity int) int
@@ -194,11 +194,11 @@ type ComplexityRoot struct {
 	Segment struct {
 		CreatedAt       func(childComplexity int) int
 		Description     func(childComplexity int) int
+		GlobalID        func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Name            func(childComplexity int) int
 		Promotions      func(childComplexity int, first *int, after *string, last *int, before *string) int
 		ShopperProfiles func(childComplexity int, first *int, after *string, last *int, before *string) int
-		UUID            func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
 	}
 
@@ -225,9 +225,9 @@ type ComplexityRoot struct {
 		CreatedAt          func(childComplexity int) int
 		Customer           func(childComplexity int) int
 		EligiblePromotions func(childComplexity int, channelID *int64) int
+		GlobalID           func(childComplexity int) int
 		ID                 func(childComplexity int) int
 		Segments           func(childComplexity int, first *int, after *string, last *int, before *string) int
-		UUID               func(childComplexity int) int
 		UpdatedAt          func(childComplexity int) int
 	}
 
@@ -273,9 +273,6 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type CustomerResolver interface {
-	ID(ctx context.Context, obj *store.Customer) (string, error)
-	CustomerID(ctx context.Context, obj *store.Customer) (int64, error)
-
 	ShopperProfile(ctx context.Context, obj *store.Customer) (*store.ShopperProfile, error)
 }
 type MutationResolver interface {
@@ -293,12 +290,6 @@ type MutationResolver interface {
 	DeletePromotions(ctx context.Context, promotionIds []int64) (*model.DeletePromotionsPayload, error)
 }
 type PromotionResolver interface {
-	ID(ctx context.Context, obj *store.Promotion) (string, error)
-	PromotionID(ctx context.Context, obj *store.Promotion) (int64, error)
-
-	CustomerGroupIds(ctx context.Context, obj *store.Promotion) ([]int64, error)
-	ExcludedCustomerGroupIds(ctx context.Context, obj *store.Promotion) ([]int64, error)
-	MinimumOrderCount(ctx context.Context, obj *store.Promotion) (int, error)
 	SegmentCondition(ctx context.Context, obj *store.Promotion) (*store.Condition, error)
 	TargetedSegments(ctx context.Context, obj *store.Promotion) ([]*store.Segment, error)
 }
@@ -316,15 +307,10 @@ type QueryResolver interface {
 	Viewer(ctx context.Context) (*auth.Principal, error)
 }
 type SegmentResolver interface {
-	ID(ctx context.Context, obj *store.Segment) (string, error)
-	UUID(ctx context.Context, obj *store.Segment) (string, error)
-
 	ShopperProfiles(ctx context.Context, obj *store.Segment, first *int, after *string, last *int, before *string) (*page.Connection[*store.ShopperProfile], error)
 	Promotions(ctx context.Context, obj *store.Segment, first *int, after *string, last *int, before *string) (*page.Connection[*store.Promotion], error)
 }
 type ShopperProfileResolver interface {
-	ID(ctx context.Context, obj *store.ShopperProfile) (string, error)
-	UUID(ctx context.Context, obj *store.ShopperProfile) (string, error)
 	Customer(ctx context.Context, obj *store.ShopperProfile) (*store.Customer, error)
 	Segments(ctx context.Context, obj *store.ShopperProfile, first *int, after *string, last *int, before *string) (*page.Connection[*store.Segment], error)
 	EligiblePromotions(ctx context.Context, obj *store.ShopperProfile, channelID *int64) ([]*store.Promotion, error)
@@ -429,12 +415,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.CustomerGroupID(childComplexity), true
-	case "Customer.customerId":
-		if e.ComplexityRoot.Customer.CustomerID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Customer.CustomerID(childComplexity), true
 	case "Customer.email":
 		if e.ComplexityRoot.Customer.Email == nil {
 			break
@@ -448,6 +428,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Customer.FirstName(childComplexity), true
 	case "Customer.id":
+		if e.ComplexityRoot.Customer.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.GlobalID(childComplexity), true
+	case "Customer.customerId":
 		if e.ComplexityRoot.Customer.ID == nil {
 			break
 		}
@@ -757,11 +743,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Promotion.CurrentUses(childComplexity), true
 	case "Promotion.customerGroupIds":
-		if e.ComplexityRoot.Promotion.CustomerGroupIds == nil {
+		if e.ComplexityRoot.Promotion.CustomerGroupIDs == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Promotion.CustomerGroupIds(childComplexity), true
+		return e.ComplexityRoot.Promotion.CustomerGroupIDs(childComplexity), true
 	case "Promotion.displayName":
 		if e.ComplexityRoot.Promotion.DisplayName == nil {
 			break
@@ -775,12 +761,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Promotion.EndsAt(childComplexity), true
 	case "Promotion.excludedCustomerGroupIds":
-		if e.ComplexityRoot.Promotion.ExcludedCustomerGroupIds == nil {
+		if e.ComplexityRoot.Promotion.ExcludedCustomerGroupIDs == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Promotion.ExcludedCustomerGroupIds(childComplexity), true
+		return e.ComplexityRoot.Promotion.ExcludedCustomerGroupIDs(childComplexity), true
 	case "Promotion.id":
+		if e.ComplexityRoot.Promotion.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Promotion.GlobalID(childComplexity), true
+	case "Promotion.promotionId":
 		if e.ComplexityRoot.Promotion.ID == nil {
 			break
 		}
@@ -804,12 +796,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Promotion.Name(childComplexity), true
-	case "Promotion.promotionId":
-		if e.ComplexityRoot.Promotion.PromotionID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Promotion.PromotionID(childComplexity), true
 	case "Promotion.redemptionType":
 		if e.ComplexityRoot.Promotion.RedemptionType == nil {
 			break
@@ -1048,6 +1034,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Segment.Description(childComplexity), true
 	case "Segment.id":
+		if e.ComplexityRoot.Segment.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segment.GlobalID(childComplexity), true
+	case "Segment.uuid":
 		if e.ComplexityRoot.Segment.ID == nil {
 			break
 		}
@@ -1081,12 +1073,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Segment.ShopperProfiles(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
-	case "Segment.uuid":
-		if e.ComplexityRoot.Segment.UUID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.Segment.UUID(childComplexity), true
 	case "Segment.updatedAt":
 		if e.ComplexityRoot.Segment.UpdatedAt == nil {
 			break
@@ -1181,6 +1167,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShopperProfile.EligiblePromotions(childComplexity, args["channelId"].(*int64)), true
 	case "ShopperProfile.id":
+		if e.ComplexityRoot.ShopperProfile.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShopperProfile.GlobalID(childComplexity), true
+	case "ShopperProfile.uuid":
 		if e.ComplexityRoot.ShopperProfile.ID == nil {
 			break
 		}
@@ -1197,12 +1189,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShopperProfile.Segments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
-	case "ShopperProfile.uuid":
-		if e.ComplexityRoot.ShopperProfile.UUID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.ShopperProfile.UUID(childComplexity), true
 	case "ShopperProfile.updatedAt":
 		if e.ComplexityRoot.ShopperProfile.UpdatedAt == nil {
 			break
@@ -3556,7 +3542,7 @@ func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Customer_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -3567,7 +3553,7 @@ func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Customer", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Customer", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Customer_customerId(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
@@ -3579,7 +3565,7 @@ func (ec *executionContext) _Customer_customerId(ctx context.Context, field grap
 			return ec.fieldContext_Customer_customerId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Customer().CustomerID(ctx, obj)
+			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
@@ -3590,7 +3576,7 @@ func (ec *executionContext) _Customer_customerId(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Customer_customerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Customer", field, true, true, "Int64")
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *store.Customer) (ret graphql.Marshaler) {
@@ -4910,7 +4896,7 @@ func (ec *executionContext) _Promotion_id(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Promotion_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Promotion().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -4921,7 +4907,7 @@ func (ec *executionContext) _Promotion_id(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Promotion_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Promotion", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Promotion", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Promotion_promotionId(ctx context.Context, field graphql.CollectedField, obj *store.Promotion) (ret graphql.Marshaler) {
@@ -4933,7 +4919,7 @@ func (ec *executionContext) _Promotion_promotionId(ctx context.Context, field gr
 			return ec.fieldContext_Promotion_promotionId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Promotion().PromotionID(ctx, obj)
+			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
@@ -4944,7 +4930,7 @@ func (ec *executionContext) _Promotion_promotionId(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Promotion_promotionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Promotion", field, true, true, "Int64")
+	return graphql.NewScalarFieldContext("Promotion", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _Promotion_name(ctx context.Context, field graphql.CollectedField, obj *store.Promotion) (ret graphql.Marshaler) {
@@ -5186,7 +5172,7 @@ func (ec *executionContext) _Promotion_customerGroupIds(ctx context.Context, fie
 			return ec.fieldContext_Promotion_customerGroupIds(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Promotion().CustomerGroupIds(ctx, obj)
+			return obj.CustomerGroupIDs(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []int64) graphql.Marshaler {
@@ -5197,7 +5183,7 @@ func (ec *executionContext) _Promotion_customerGroupIds(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_Promotion_customerGroupIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Promotion", field, true, true, "Int64")
+	return graphql.NewScalarFieldContext("Promotion", field, true, false, "Int64")
 }
 
 func (ec *executionContext) _Promotion_excludedCustomerGroupIds(ctx context.Context, field graphql.CollectedField, obj *store.Promotion) (ret graphql.Marshaler) {
@@ -5209,7 +5195,7 @@ func (ec *executionContext) _Promotion_excludedCustomerGroupIds(ctx context.Cont
 			return ec.fieldContext_Promotion_excludedCustomerGroupIds(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Promotion().ExcludedCustomerGroupIds(ctx, obj)
+			return obj.ExcludedCustomerGroupIDs(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []int64) graphql.Marshaler {
@@ -5220,7 +5206,7 @@ func (ec *executionContext) _Promotion_excludedCustomerGroupIds(ctx context.Cont
 	)
 }
 func (ec *executionContext) fieldContext_Promotion_excludedCustomerGroupIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Promotion", field, true, true, "Int64")
+	return graphql.NewScalarFieldContext("Promotion", field, true, false, "Int64")
 }
 
 func (ec *executionContext) _Promotion_minimumOrderCount(ctx context.Context, field graphql.CollectedField, obj *store.Promotion) (ret graphql.Marshaler) {
@@ -5232,7 +5218,7 @@ func (ec *executionContext) _Promotion_minimumOrderCount(ctx context.Context, fi
 			return ec.fieldContext_Promotion_minimumOrderCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Promotion().MinimumOrderCount(ctx, obj)
+			return obj.MinimumOrderCount(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -5243,7 +5229,7 @@ func (ec *executionContext) _Promotion_minimumOrderCount(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_Promotion_minimumOrderCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Promotion", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("Promotion", field, true, false, "Int")
 }
 
 func (ec *executionContext) _Promotion_segmentCondition(ctx context.Context, field graphql.CollectedField, obj *store.Promotion) (ret graphql.Marshaler) {
@@ -6233,7 +6219,7 @@ func (ec *executionContext) _Segment_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Segment_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Segment().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6244,7 +6230,7 @@ func (ec *executionContext) _Segment_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Segment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Segment", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Segment", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Segment_uuid(ctx context.Context, field graphql.CollectedField, obj *store.Segment) (ret graphql.Marshaler) {
@@ -6256,7 +6242,7 @@ func (ec *executionContext) _Segment_uuid(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Segment_uuid(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Segment().UUID(ctx, obj)
+			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6267,7 +6253,7 @@ func (ec *executionContext) _Segment_uuid(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_Segment_uuid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Segment", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Segment", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Segment_name(ctx context.Context, field graphql.CollectedField, obj *store.Segment) (ret graphql.Marshaler) {
@@ -6752,7 +6738,7 @@ func (ec *executionContext) _ShopperProfile_id(ctx context.Context, field graphq
 			return ec.fieldContext_ShopperProfile_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ShopperProfile().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6763,7 +6749,7 @@ func (ec *executionContext) _ShopperProfile_id(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_ShopperProfile_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ShopperProfile", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("ShopperProfile", field, true, false, "ID")
 }
 
 func (ec *executionContext) _ShopperProfile_uuid(ctx context.Context, field graphql.CollectedField, obj *store.ShopperProfile) (ret graphql.Marshaler) {
@@ -6775,7 +6761,7 @@ func (ec *executionContext) _ShopperProfile_uuid(ctx context.Context, field grap
 			return ec.fieldContext_ShopperProfile_uuid(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.ShopperProfile().UUID(ctx, obj)
+			return obj.ID, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6786,7 +6772,7 @@ func (ec *executionContext) _ShopperProfile_uuid(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_ShopperProfile_uuid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("ShopperProfile", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("ShopperProfile", field, false, false, "ID")
 }
 
 func (ec *executionContext) _ShopperProfile_customer(ctx context.Context, field graphql.CollectedField, obj *store.ShopperProfile) (ret graphql.Marshaler) {
@@ -9585,17 +9571,15 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Customer")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "customerId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Customer_customerId(ctx, field, obj)
-				})
+			out.Values[i] = ec._Customer_customerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "email":
 			out.Values[i] = ec._Customer_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -10093,17 +10077,15 @@ func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Promotion")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Promotion_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Promotion_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "promotionId":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Promotion_promotionId(ctx, field, obj)
-				})
+			out.Values[i] = ec._Promotion_promotionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Promotion_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -10155,23 +10137,20 @@ func (ec *executionContext) _Promotion(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "customerGroupIds":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Promotion_customerGroupIds(ctx, field, obj)
-				})
+			out.Values[i] = ec._Promotion_customerGroupIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "excludedCustomerGroupIds":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Promotion_excludedCustomerGroupIds(ctx, field, obj)
-				})
+			out.Values[i] = ec._Promotion_excludedCustomerGroupIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "minimumOrderCount":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Promotion_minimumOrderCount(ctx, field, obj)
-				})
+			out.Values[i] = ec._Promotion_minimumOrderCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "segmentCondition":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -10502,17 +10481,15 @@ func (ec *executionContext) _Segment(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Segment")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Segment_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Segment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "uuid":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Segment_uuid(ctx, field, obj)
-				})
+			out.Values[i] = ec._Segment_uuid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Segment_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -10709,17 +10686,15 @@ func (ec *executionContext) _ShopperProfile(ctx context.Context, sel ast.Selecti
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("ShopperProfile")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ShopperProfile_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._ShopperProfile_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "uuid":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._ShopperProfile_uuid(ctx, field, obj)
-				})
+			out.Values[i] = ec._ShopperProfile_uuid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "customer":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

@@ -15,26 +15,6 @@ type promotionResolver struct{ *Resolver }
 
 var _ graph.PromotionResolver = (*promotionResolver)(nil)
 
-func (r *promotionResolver) ID(ctx context.Context, obj *store.Promotion) (string, error) {
-	return globalIntID(typePromotion, obj.ID), nil
-}
-
-func (r *promotionResolver) PromotionID(ctx context.Context, obj *store.Promotion) (int64, error) {
-	return obj.ID, nil
-}
-
-func (r *promotionResolver) CustomerGroupIds(ctx context.Context, obj *store.Promotion) ([]int64, error) {
-	return nonNil(obj.Customer.GroupIDs), nil
-}
-
-func (r *promotionResolver) ExcludedCustomerGroupIds(ctx context.Context, obj *store.Promotion) ([]int64, error) {
-	return nonNil(obj.Customer.ExcludedGroupIDs), nil
-}
-
-func (r *promotionResolver) MinimumOrderCount(ctx context.Context, obj *store.Promotion) (int, error) {
-	return obj.Customer.MinimumOrderCount, nil
-}
-
 // SegmentCondition is the merchant's targeting: it names segments a
 // storefront shopper is not in, so shoppers get null.
 func (r *promotionResolver) SegmentCondition(ctx context.Context, obj *store.Promotion) (*store.Condition, error) {

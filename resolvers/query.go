@@ -65,27 +65,27 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]store.Node, 
 // nothing answers nil, exactly as a missing object does.
 func loadNode(ctx context.Context, l *loaders.Loaders, id string) func() (store.Node, error) {
 	none := func() (store.Node, error) { return nil, nil }
-	typ, key, ok := parseGlobalID(id)
+	typ, key, ok := store.ParseGlobalID(id)
 	if !ok {
 		return none
 	}
 	switch typ {
-	case typeSegment:
+	case store.TypeSegment:
 		if !store.ValidUUID(key) {
 			return none
 		}
 		return nodeThunk(l.SegmentByID.Load(ctx, key))
-	case typeShopperProfile:
+	case store.TypeShopperProfile:
 		if !store.ValidUUID(key) {
 			return none
 		}
 		return nodeThunk(l.ProfileByID.Load(ctx, key))
-	case typeCustomer, typePromotion:
+	case store.TypeCustomer, store.TypePromotion:
 		n, err := strconv.ParseInt(key, 10, 64)
 		if err != nil {
 			return none
 		}
-		if typ == typeCustomer {
+		if typ == store.TypeCustomer {
 			return nodeThunk(l.CustomerByID.Load(ctx, n))
 		}
 		return nodeThunk(l.PromotionByID.Load(ctx, n))

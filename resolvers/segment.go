@@ -13,14 +13,6 @@ type segmentResolver struct{ *Resolver }
 
 var _ graph.SegmentResolver = (*segmentResolver)(nil)
 
-func (r *segmentResolver) ID(ctx context.Context, obj *store.Segment) (string, error) {
-	return globalID(typeSegment, obj.ID), nil
-}
-
-func (r *segmentResolver) UUID(ctx context.Context, obj *store.Segment) (string, error) {
-	return obj.ID, nil
-}
-
 // A segment's profiles and promotions are the merchant's: a storefront
 // shopper sees both lists empty, even on their own segment.
 

@@ -14,14 +14,6 @@ type shopperProfileResolver struct{ *Resolver }
 
 var _ graph.ShopperProfileResolver = (*shopperProfileResolver)(nil)
 
-func (r *shopperProfileResolver) ID(ctx context.Context, obj *store.ShopperProfile) (string, error) {
-	return globalID(typeShopperProfile, obj.ID), nil
-}
-
-func (r *shopperProfileResolver) UUID(ctx context.Context, obj *store.ShopperProfile) (string, error) {
-	return obj.ID, nil
-}
-
 func (r *shopperProfileResolver) Customer(ctx context.Context, obj *store.ShopperProfile) (*store.Customer, error) {
 	return loaders.Find(ctx, loaders.For(ctx).CustomerByID, obj.CustomerID)
 }
