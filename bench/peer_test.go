@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,9 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/segql/segql/importer"
 )
 
 // The same answer (two profiles; the first in two segments, one with two
@@ -130,60 +134,89 @@ func TestPeerNormalizeErrors(t *testing.T) {
 	}
 }
 
+// peerRowsOf loads import files (name → content) through importer.Read
+// into peerRows and returns the rows each table would get.
+func peerRowsOf(t *testing.T, files map[string]string) (map[string][][]any, [][]any, error) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tables := map[string][][]any{}
+	rows := &peerRows{put: func(_ context.Context, t *peerTable, row []any) error {
+		tables[t.name] = append(tables[t.name], row)
+		return nil
+	}}
+	_, err := importer.Read(t.Context(), dir, rows, nil)
+	return tables, rows.links, err
+}
+
 // The promotion_segments rows follow the whole condition tree, each
 // segment once.
 func TestPeerPromotionRow(t *testing.T) {
 	a, b, c := "0190c3b4-8a1e-7cc0-9a3e-2f1d4c5b6a70", "22222222-0000-4000-8000-000000000002", "33333333-0000-4000-8000-000000000003"
 	line := `{"id": 12, "name": "VIP 10%", "redemption_type": "AUTOMATIC", "channels": [{"id": 1}], ` +
-		`"customer": {"segments": {"and": [{"id": ["` + a + `"]}, {"not": {"or": [{"id": ["` + b + `", "` + a + `"]}, {"not": {"id": ["` + c + `"]}}]}}]}}}`
-	row, segs, err := peerPromotionRow([]byte(line))
+		`"customer": {"segments": {"and": [{"id": ["` + a + `"]}, {"not": {"or": [{"id": ["` + b + `", "` + a + `"]}, {"not": {"id": ["` + c + `"]}}]}}]}}}` + "\n" +
+		`{"id": 1, "name": "All", "redemption_type": "COUPON", "customer": null}` + "\n"
+	tables, links, err := peerRowsOf(t, map[string]string{"promotions.jsonl": line})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, s := range segs {
-		got = append(got, peerUUIDString(s))
+	for _, l := range links {
+		if l[0] != int64(12) {
+			t.Errorf("link %v: want promotion 12", l)
+		}
+		got = append(got, uuid.UUID(l[1].([16]byte)).String())
 	}
 	if want := []string{a, b, c}; !slices.Equal(got, want) {
 		t.Errorf("segments %v, want %v", got, want)
 	}
+	rows := tables["promotions"]
+	if len(rows) != 2 {
+		t.Fatalf("promotions %v, want 2", rows)
+	}
+	row := rows[0]
 	if row[0] != int64(12) || row[2] != "VIP 10%" || row[4] != "ENABLED" || row[8] != "USD" || !reflect.DeepEqual(row[7], []int64{1}) {
 		t.Errorf("row %v: want id 12, display name the name, status ENABLED, currency USD, channels [1]", row)
 	}
-
-	if _, segs, err := peerPromotionRow([]byte(`{"id": 1, "name": "All", "redemption_type": "COUPON", "customer": null}`)); err != nil || len(segs) != 0 {
-		t.Errorf("no condition: segments %v, %v", segs, err)
+	if want := `{"group_ids":null,"excluded_group_ids":null,"minimum_order_count":0,"segments":{"and":[{"id":["` + a + `"]},{"not":{"or":[{"id":["` + b + `","` + a + `"]},{"not":{"id":["` + c + `"]}}]}}]}}`; row[11] != want {
+		t.Errorf("customer %v, want %s", row[11], want)
 	}
-	if _, _, err := peerPromotionRow([]byte(`{"id": 1, "redemption_type": "COUPON"}`)); err == nil || !strings.Contains(err.Error(), "name") {
+	if row := rows[1]; row[11] != nil || !reflect.DeepEqual(row[7], []int64{}) || row[6] != nil {
+		t.Errorf("open promotion %v: want customer NULL, channels {}, end NULL", row)
+	}
+
+	if _, _, err := peerRowsOf(t, map[string]string{"promotions.jsonl": `{"id": 1, "redemption_type": "COUPON"}`}); err == nil || !strings.Contains(err.Error(), "name") {
 		t.Errorf("missing name: %v", err)
 	}
 }
 
-func peerUUIDString(b [16]byte) string {
-	const hexd = "0123456789abcdef"
-	var s []byte
-	for i, x := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			s = append(s, '-')
-		}
-		s = append(s, hexd[x>>4], hexd[x&15])
-	}
-	return string(s)
-}
-
 func TestPeerRows(t *testing.T) {
-	if _, err := peerMembershipRow([]byte(`{"segment_id": "vip", "shopper_profile_id": "11111111-0000-4000-8000-000000000001"}`)); err == nil {
-		t.Error("membership with a bad UUID: no error")
+	const prof = "11111111-0000-4000-8000-000000000001"
+	if _, _, err := peerRowsOf(t, map[string]string{"memberships.jsonl": `{"segment_id": "vip", "shopper_profile_id": "` + prof + `"}`}); err == nil ||
+		err.Error() != `memberships.jsonl:1: segment_id: "vip" is not a UUID` {
+		t.Errorf("membership with a bad UUID: %v", err)
 	}
-	if _, err := peerCustomerRow([]byte(`{"id": 7, "email": "a@b.c", "first_name": "A", "last_name": "B", "date_created": "yesterday"}`)); err == nil {
+	if _, _, err := peerRowsOf(t, map[string]string{"customers.jsonl": `{"id": 7, "email": "a@b.c", "first_name": "A", "last_name": "B", "date_created": "yesterday"}`}); err == nil {
 		t.Error("customer with a bad time: no error")
 	}
-	row, err := peerCustomerRow([]byte(`{"id": 7, "email": "a@b.c", "first_name": "A", "last_name": "B"}`))
+	tables, _, err := peerRowsOf(t, map[string]string{
+		"customers.jsonl":   `{"id": 7, "email": "a@b.c", "first_name": "A", "last_name": "B"}`,
+		"memberships.jsonl": `{"segment_id": "` + prof + `", "shopper_profile_id": "` + prof + `"}` + "\n" + `{"segment_id": "` + prof + `", "shopper_profile_id": "` + prof + `"}`,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(row[7], []int64{}) || row[8] != nil {
+	if row := tables["customers"][0]; !reflect.DeepEqual(row[7], []int64{}) || row[8] != nil {
 		t.Errorf("customer row %v: want channel_ids {} and date_created NULL", row)
+	}
+	// A repeated membership reaches the staging table twice; only distinct
+	// pairs go on into memberships.
+	if n := len(tables["peer_memberships_stage"]); n != 2 {
+		t.Errorf("%d staged memberships, want 2", n)
 	}
 }
 

@@ -100,16 +100,9 @@ func Run(ctx context.Context, s store.Store, dir string, progress io.Writer) (St
 	var stats Stats
 	var failure error
 	err = s.Import(ctx, func(imp store.Importer) error {
-		stats, failure = Stats{}, nil // fill may be run again by a backend that retries
-		for _, f := range files {
-			n, err := loadFile(ctx, imp, dir, f, now, rep)
-			if err != nil {
-				failure = err
-				return err
-			}
-			*f.count(&stats) = n
-		}
-		return nil
+		// fill may be run again by a backend that retries
+		stats, failure = readFiles(ctx, imp, dir, files, now, rep)
+		return failure
 	})
 	switch {
 	case failure != nil:
@@ -121,6 +114,41 @@ func Run(ctx context.Context, s store.Store, dir string, progress io.Writer) (St
 			return Stats{}, lineError(re.Pos, re.Err)
 		}
 		return Stats{}, fmt.Errorf("import of %s: %w", dir, err)
+	}
+	return stats, nil
+}
+
+// Read is the reading half of Run, for loading the data files into
+// something other than a Store: it reads the data files present in dir in
+// the order FileNames gives, checks each line as Run does (the JSON, the
+// types, the required fields) and hands every record to imp, with the
+// file's base name and the line as its store.Pos. A promotion without a
+// start_date starts when Read is called. Read runs no transaction: what
+// imp keeps of an import that fails is imp's business.
+//
+// The first bad line, or the first error of imp, stops Read with a
+// *LineError at the line being read, or at the record's own line when imp
+// returns a *store.RecordError. A dir without data files is an error that
+// names them. When progress is not nil, Read writes progress to it as Run
+// does. The Stats count the records of each file.
+func Read(ctx context.Context, dir string, imp store.Importer, progress io.Writer) (Stats, error) {
+	files, err := presentFiles(dir)
+	if err != nil {
+		return Stats{}, err
+	}
+	return readFiles(ctx, imp, dir, files, store.UTC(time.Now()), newReporter(progress))
+}
+
+// readFiles loads files, in their order, into imp; now is the start of a
+// promotion that gives none.
+func readFiles(ctx context.Context, imp store.Importer, dir string, files []dataFile, now time.Time, rep *reporter) (Stats, error) {
+	var stats Stats
+	for _, f := range files {
+		n, err := loadFile(ctx, imp, dir, f, now, rep)
+		if err != nil {
+			return Stats{}, err
+		}
+		*f.count(&stats) = n
 	}
 	return stats, nil
 }
