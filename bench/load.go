@@ -339,7 +339,7 @@ func (a *attacker) searchThroughput(ctx context.Context, next func() request, ra
 	// one stray stall of a shared machine must not end the search.
 	run := func(rate int) bool {
 		for try := 1; ; try++ {
-			r := a.attack(ctx, next, rate, stepDur, nil)
+			r := a.attack(ctx, next, rate, stepDuration(rate, stepDur), nil)
 			ok := r.passes(p99Bound)
 			verdict := "pass"
 			if !ok {
@@ -394,6 +394,20 @@ func (a *attacker) searchThroughput(ctx context.Context, next func() request, ra
 	}
 	sr.Throughput = lo
 	return sr
+}
+
+// Low rates get longer steps, so that a step's p99 rests on enough
+// answers (with fewer than 100, p99 is the slowest one).
+const (
+	stepMinRequests = 100
+	stepMaxDuration = 30 * time.Second
+)
+
+// stepDuration is how long a step at rate lasts: step, or longer up to
+// stepMaxDuration for stepMinRequests answers.
+func stepDuration(rate int, step time.Duration) time.Duration {
+	need := time.Duration(stepMinRequests) * time.Second / time.Duration(rate)
+	return max(step, min(need, stepMaxDuration))
 }
 
 // settle waits at least pause, then until the measured processes are

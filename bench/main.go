@@ -78,8 +78,8 @@ func parseFlags(root string) (*options, error) {
 	flag.IntVar(&o.refRate, "ref-rate", 100, "reference rate (req/s) for p50, p99 and CPU per request")
 	flag.IntVar(&o.nestedRefRate, "ref-rate-nested", 10, "reference rate (req/s) of the admin-nested workloads, each request some 50 times the work of a storefront one")
 	flag.IntVar(&o.highRefRate, "ref-rate-high", 1000, "second reference rate of storefront on postgres+redis (issue 6: p99 at 1000 req/s with warm Redis); 0: none")
-	rates := flag.String("rates", "25,50,100,200,400,800,1600,3200,6400", "rates (req/s) the throughput search steps through until one fails")
-	nestedRates := flag.String("rates-nested", "1,2,5,10,25,50,100,200,400,800", "rates (req/s) of the throughput search of the admin-nested workloads")
+	rates := flag.String("rates", "25,50,100,200,400,800,1600,3200,6400,12800", "rates (req/s) the throughput search steps through until one fails")
+	nestedRates := flag.String("rates-nested", "5,10,20,40,80,160,320,640", "rates (req/s) of the throughput search of the admin-nested workloads")
 	flag.IntVar(&o.bisect, "bisect", 3, "bisection steps between the last passing and the first failing rate")
 	flag.DurationVar(&o.p99Bound, "p99", 50*time.Millisecond, "a step passes when its p99 is below this (and ≥ 99.9% of answers are good)")
 	flag.IntVar(&o.tokens, "tokens", 2000, "customer tokens minted for the storefront workloads (random customers)")
@@ -209,10 +209,15 @@ func run() error {
 		if err != nil {
 			return err
 		}
+		// The merged results go beside the report, so it can be made again.
+		results := filepath.Join(filepath.Dir(o.out), "results.json")
+		if err := saveResults(rep, results); err != nil {
+			return err
+		}
 		if err := writeReport(rep, o.out, o.chart); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "bench: wrote %s and %s from %s\n", o.out, o.chart, strings.Join(o.rerender, ", "))
+		fmt.Fprintf(os.Stderr, "bench: wrote %s, %s and %s from %s\n", o.out, o.chart, results, strings.Join(o.rerender, ", "))
 		return nil
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
