@@ -242,6 +242,11 @@ func loadResults(paths []string) (*report, error) {
 		}
 		merged.Command += "; " + r.Command
 		merged.Notes = append(merged.Notes, r.Notes...)
+		for _, line := range r.Settings {
+			if !slices.Contains(merged.Settings, line) {
+				merged.Settings = append(merged.Settings, "in `"+r.Command+"`: "+line)
+			}
+		}
 		if r.Finished.After(merged.Finished) {
 			merged.Finished = r.Finished
 		}
@@ -422,6 +427,14 @@ func writeScale(b *bytes.Buffer, rep *report, s *scaleReport) {
 	p("\n")
 }
 
+// fmtRatio writes a ratio with two significant digits below 10.
+func fmtRatio(r float64) string {
+	if r >= 10 {
+		return fmt.Sprintf("%.0f", r)
+	}
+	return fmt.Sprintf("%.2g", r)
+}
+
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return strings.ReplaceAll(line, "|", "\\|")
@@ -461,11 +474,20 @@ func writeTargets(b *bytes.Buffer, rep *report) {
 			}
 			cpu := ""
 			if a, b := s.lookup(num[0], num[1]).Ref[0], s.lookup(den[0], den[1]).Ref[0]; a.cpuPerRequestMS() > 0 && b.cpuPerRequestMS() > 0 {
-				cpu = fmt.Sprintf("; by CPU per request (%.2f vs %.2f ms): %.1f×", a.cpuPerRequestMS(), b.cpuPerRequestMS(), b.cpuPerRequestMS()/a.cpuPerRequestMS())
+				cpu = fmt.Sprintf("; by CPU per request (%.2f vs %.2f ms): %s×", a.cpuPerRequestMS(), b.cpuPerRequestMS(), fmtRatio(b.cpuPerRequestMS()/a.cpuPerRequestMS()))
 			}
 			switch {
 			case n == 0 && d == 0:
 				row(label, fmt.Sprintf("%s vs %s req/s: neither passed a step%s", nt, dt, cpu), nil)
+			case n == 0:
+				// The first failed even its lowest rate: the ratio is below
+				// that rate over the second's throughput.
+				ceil := float64(minFailed(s.lookup(num[0], num[1]).Search.Steps)) / d
+				var met *bool // a lower bound on the second only lowers the ratio
+				if ceil < want {
+					met = ptr(false)
+				}
+				row(label, fmt.Sprintf("%s vs %s req/s: **< %s×**%s", nt, dt, fmtRatio(ceil), cpu), met)
 			case d == 0:
 				// The second failed even its lowest rate: the ratio is above
 				// the first's throughput over that rate.
@@ -474,7 +496,7 @@ func writeTargets(b *bytes.Buffer, rep *report) {
 				if n/floor >= want {
 					met = ptr(true)
 				}
-				row(label, fmt.Sprintf("%s vs %s req/s: **> %.0f×**%s", nt, dt, n/floor, cpu), met)
+				row(label, fmt.Sprintf("%s vs %s req/s: **> %s×**%s", nt, dt, fmtRatio(n/floor), cpu), met)
 			default:
 				// A lower bound on the first makes the ratio a lower bound;
 				// on the second, an upper bound.
@@ -497,7 +519,7 @@ func writeTargets(b *bytes.Buffer, rep *report) {
 				default:
 					prefix = "~ "
 				}
-				row(label, fmt.Sprintf("%s / %s req/s = **%s%.1f×**%s", nt, dt, prefix, ratio, cpu), met)
+				row(label, fmt.Sprintf("%s / %s req/s = **%s%s×**%s", nt, dt, prefix, fmtRatio(ratio), cpu), met)
 			}
 		}
 		ratioRow(fmt.Sprintf("%s: admin-nested on PostgreSQL ≥ 10× the naive N+1 throughput", name),
