@@ -255,6 +255,7 @@ func run() error {
 		Started:  time.Now(),
 		Machine:  describeMachine(ctx, root, o),
 		Command:  "go run ./bench " + strings.Join(o.args, " "),
+		Commit:   gitCommit(ctx, root),
 		Options:  describeOptions(o),
 		LogPath:  logPath,
 		Settings: describeSettings(o),

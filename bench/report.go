@@ -28,6 +28,7 @@ type report struct {
 	Started, Finished time.Time
 	Machine           []string
 	Command           string
+	Commit            string // segql's commit, as gitCommit says
 	Options           reportOptions
 	LogPath           string
 	Settings          []string
@@ -63,6 +64,7 @@ type runReport struct {
 	PeakRSS          int64 // the server's VmHWM at the end, bytes
 	Profile          string
 	LoadAvg          float64 // the machine's 1-minute load average as the run started
+	Commit           string  // segql's commit when it ran
 	Skipped          string
 	Err              string
 }
@@ -117,7 +119,7 @@ func describeMachine(ctx context.Context, root string, o *options) []string {
 		"memory: " + memTotal(),
 		"kernel: " + strings.TrimSpace(commandOutput(ctx, "", "uname", "-sr")),
 		"Go: " + runtime.Version(),
-		"git commit: " + gitCommit(ctx, root),
+		"git commit: " + gitCommit(ctx, root) + " (rows from other runs name theirs)",
 	}
 	if usesPostgres(o.configs) {
 		lines = append(lines, "PostgreSQL: "+postgresVersion(ctx, o.pgURL))
@@ -414,6 +416,9 @@ func writeScale(b *bytes.Buffer, rep *report, s *scaleReport) {
 		}
 		if r.Err != "" {
 			notes = append(notes, "error: "+firstLine(r.Err))
+		}
+		if r.Commit != "" && r.Commit != rep.Commit {
+			notes = append(notes, "segql at "+r.Commit)
 		}
 		if r.LoadAvg > 0 {
 			notes = append(notes, fmt.Sprintf("load average %.1f at the start", r.LoadAvg))

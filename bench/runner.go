@@ -170,7 +170,7 @@ func (b *bench) runConfig(ctx context.Context, sr *scaleReport, data *Dataset, c
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		rr := &runReport{Workload: wl, Config: cfg, LoadAvg: loadAvg()}
+		rr := &runReport{Workload: wl, Config: cfg, LoadAvg: loadAvg(), Commit: b.rep.Commit}
 		sr.Runs = append(sr.Runs, rr)
 		if wl == wlAdminNaive && !b.flags[flagNaiveLoaders] {
 			rr.Skipped = "segql serve has no --" + flagNaiveLoaders
@@ -181,7 +181,7 @@ func (b *bench) runConfig(ctx context.Context, sr *scaleReport, data *Dataset, c
 			b.logf("bench: %s on %s failed: %v", wl, cfg, err)
 		}
 		if wl == wlAdminNested && cfg == cfgPostgres && b.o.peer {
-			pr := &runReport{Workload: wlAdminNested, Config: cfgPostGraphile, LoadAvg: loadAvg()}
+			pr := &runReport{Workload: wlAdminNested, Config: cfgPostGraphile, LoadAvg: loadAvg(), Commit: b.rep.Commit}
 			sr.Runs = append(sr.Runs, pr)
 			if err := b.runPeer(ctx, pr, st, sec, fx); err != nil {
 				pr.Err = err.Error()
