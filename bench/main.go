@@ -210,11 +210,8 @@ func run() error {
 			return err
 		}
 		// The merged results go beside the report, so it can be made again.
-		results := filepath.Join(filepath.Dir(o.out), "results.json")
-		if err := saveResults(rep, results); err != nil {
-			return err
-		}
-		if err := writeReport(rep, o.out, o.chart); err != nil {
+		results, err := writeOutputs(rep, o)
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "bench: wrote %s, %s and %s from %s\n", o.out, o.chart, results, strings.Join(o.rerender, ", "))
@@ -278,13 +275,20 @@ func run() error {
 	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
 		return err
 	}
-	results := filepath.Join(filepath.Dir(o.out), "results.json")
-	if err := saveResults(rep, results); err != nil {
-		return err
-	}
-	if err := writeReport(rep, o.out, o.chart); err != nil {
+	results, err := writeOutputs(rep, o)
+	if err != nil {
 		return err
 	}
 	logf("bench: wrote %s, %s and %s", o.out, o.chart, results)
 	return ctx.Err()
+}
+
+// writeOutputs saves the results beside the report and writes the report
+// and its chart; it returns the results file's path.
+func writeOutputs(rep *report, o *options) (string, error) {
+	results := filepath.Join(filepath.Dir(o.out), "results.json")
+	if err := saveResults(rep, results); err != nil {
+		return "", err
+	}
+	return results, writeReport(rep, o.out, o.chart)
 }
