@@ -2,37 +2,9 @@ package cache
 
 import (
 	"context"
-	"slices"
 
 	"github.com/segql/segql/store"
 )
-
-// span is the part of ids (ascending, distinct) that page p holds, ids[lo:hi],
-// with the store's keyset rules: After and Before exclusive, the first
-// Limit keys forwards or the last Limit backwards, and More when the
-// bounds hold more keys than the page.
-func span[K store.Key](ids []K, p store.Page[K]) (lo, hi int, more bool) {
-	lo, hi = 0, len(ids)
-	if p.After != nil {
-		i, found := slices.BinarySearch(ids, *p.After)
-		if found {
-			i++
-		}
-		lo = i
-	}
-	if p.Before != nil {
-		hi, _ = slices.BinarySearch(ids, *p.Before)
-	}
-	hi = max(hi, lo)
-	limit := max(p.Limit, 0)
-	if hi-lo <= limit {
-		return lo, hi, false
-	}
-	if p.Backward {
-		return hi - limit, hi, true
-	}
-	return lo, lo + limit, true
-}
 
 // derivedPages builds one page per list: the ids of the page from the list,
 // the children from the list's own items when it carries them, else from
@@ -47,7 +19,7 @@ func derivedPages[K store.Key, E any](ctx context.Context, lists []children[K, *
 	known := map[K]*E{}
 	var need []K
 	for i, l := range lists {
-		lo, hi, more := span(l.IDs, p)
+		lo, hi, more := store.Span(l.IDs, identity[K], p)
 		windows[i] = window{lo, hi, more}
 		if l.Items != nil {
 			for j := lo; j < hi; j++ {
@@ -90,3 +62,5 @@ func derivedPages[K store.Key, E any](ctx context.Context, lists []children[K, *
 	}
 	return out, nil
 }
+
+func identity[K any](k K) K { return k }

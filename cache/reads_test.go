@@ -174,7 +174,7 @@ func pageString[K store.Key](p store.Page[K]) string {
 	return s
 }
 
-// TestSpan checks the keyset rules of span against the model the store
+// TestSpan checks the keyset rules of store.Span, which cache pages use, against the model the store
 // contract suite uses.
 func TestSpan(t *testing.T) {
 	ids := []int64{10, 20, 30, 40, 50}
@@ -184,7 +184,7 @@ func TestSpan(t *testing.T) {
 			for _, limit := range []int{-1, 0, 1, 2, 5, 6} {
 				for _, backward := range []bool{false, true} {
 					p := store.Page[int64]{After: after, Before: before, Limit: limit, Backward: backward}
-					lo, hi, more := span(ids, p)
+					lo, hi, more := store.Span(ids, identity[int64], p)
 					want, wantMore := modelPage(ids, p)
 					if got := ids[lo:hi]; !slices.Equal(got, want) || more != wantMore {
 						t.Errorf("%s: got %v more %v, want %v more %v", pageString(p), got, more, want, wantMore)

@@ -43,33 +43,37 @@ func FinishPage[T any, K Key](rows []T, p Page[K]) PageOf[T] {
 	return PageOf[T]{Items: rows, More: more}
 }
 
+// Span is the part all[lo:hi] of a whole list in ascending key order
+// (keys distinct) that page p holds, with the store's keyset rules: After
+// and Before exclusive, the first Limit keys forwards or the last Limit
+// backwards, and more when the bounds hold more keys than the page.
+func Span[T any, K Key](all []T, key func(T) K, p Page[K]) (lo, hi int, more bool) {
+	byKey := func(t T, k K) int { return cmp.Compare(key(t), k) }
+	lo, hi = 0, len(all)
+	if p.After != nil {
+		i, found := slices.BinarySearchFunc(all, *p.After, byKey)
+		if found {
+			i++
+		}
+		lo = i
+	}
+	if p.Before != nil {
+		hi, _ = slices.BinarySearchFunc(all, *p.Before, byKey)
+	}
+	hi = max(hi, lo)
+	limit := max(p.Limit, 0)
+	if hi-lo <= limit {
+		return lo, hi, false
+	}
+	if p.Backward {
+		return hi - limit, hi, true
+	}
+	return lo, lo + limit, true
+}
+
 // PageSlice reads p from a whole list held in memory, in ascending key
 // order: the same page a backend would read from a table.
 func PageSlice[T any, K Key](all []T, key func(T) K, p Page[K]) PageOf[T] {
-	lo, hi := 0, len(all)
-	if p.After != nil {
-		lo, _ = slices.BinarySearchFunc(all, *p.After, func(t T, k K) int { return cmp.Compare(key(t), k) })
-		if lo < len(all) && key(all[lo]) == *p.After {
-			lo++
-		}
-	}
-	if p.Before != nil {
-		hi, _ = slices.BinarySearchFunc(all, *p.Before, func(t T, k K) int { return cmp.Compare(key(t), k) })
-	}
-	if hi < lo {
-		hi = lo
-	}
-	window := all[lo:hi]
-	limit := max(p.Limit, 0)
-	rows := make([]T, 0, min(limit+1, len(window)))
-	if p.Backward {
-		for i := len(window) - 1; i >= 0 && len(rows) <= limit; i-- {
-			rows = append(rows, window[i])
-		}
-	} else {
-		for i := 0; i < len(window) && len(rows) <= limit; i++ {
-			rows = append(rows, window[i])
-		}
-	}
-	return FinishPage(rows, p)
+	lo, hi, more := Span(all, key, p)
+	return PageOf[T]{Items: append([]T{}, all[lo:hi]...), More: more}
 }
