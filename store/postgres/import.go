@@ -38,7 +38,7 @@ const (
 // references to segments, which the import keeps in memory (a store holds
 // at most store.MaxSegments of them).
 func (s *Store) Import(ctx context.Context, fill func(store.Importer) error) error {
-	return s.write(ctx, "import", func(tx pgx.Tx) error {
+	err := s.write(ctx, "import", func(tx pgx.Tx) error {
 		im := &importer{
 			s:            s,
 			tx:           tx,
@@ -59,6 +59,14 @@ func (s *Store) Import(ctx context.Context, fill func(store.Importer) error) err
 		}
 		return im.flush(ctx)
 	})
+	if err != nil {
+		return err
+	}
+	// Fresh statistics for the planner now, rather than whenever autovacuum
+	// gets to it: until then it plans for the tables as they were before
+	// the import. A failure here loses nothing, so it is not the import's.
+	_, _ = s.pool.Exec(ctx, `ANALYZE customers, segments, shopper_profiles, memberships, promotions, promotion_segments`)
+	return nil
 }
 
 // importKind is the kind of the records an importer holds.

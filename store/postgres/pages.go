@@ -127,9 +127,15 @@ type children struct {
 }
 
 // parentPages reads one page per parent id in one query. Each parent's
-// page is a LATERAL subquery reading the link table's index from the page's
-// bound, limit+1 rows: the cost is the rows returned, not the parent's
-// size. Parents are sent once each; a repeated parent shares the page.
+// page is a LATERAL subquery reading only the link table's index from the
+// page's bound, limit+1 rows; then each of those rows reads its child by
+// primary key. MATERIALIZED keeps the planner from reading the children
+// per parent, OFFSET 0 from reading all of them at once with a hash join:
+// the cost is the rows returned, not the size of the parent or the table. (With the
+// children's table joined per parent, the planner could walk the children's
+// primary key in order and probe the link for each: 55 ms instead of 2 ms
+// for 50 profiles' segments on the large data set.) Parents are sent once
+// each; a repeated parent shares the page.
 func parentPages[K store.Key, T any](ctx context.Context, s *Store, c children, parents []string, p store.Page[K], scan func(scanFunc, ...any) (T, error)) ([]store.PageOf[T], error) {
 	out := make([]store.PageOf[T], len(parents))
 	ids := distinct(validUUIDs(parents))
@@ -138,18 +144,23 @@ func parentPages[K store.Key, T any](ctx context.Context, s *Store, c children, 
 	cond := append([]string{"l." + c.parent + " = p.id"}, keyset("l."+c.child, p, &a)...)
 	limit := limitOf(p)
 	dir := direction(p)
-	q := fmt.Sprintf(`SELECT p.id, %s
-FROM unnest(%s::uuid[]) WITH ORDINALITY AS p(id, n)
-CROSS JOIN LATERAL (
-	SELECT %s FROM %s l JOIN %s c ON c.id = l.%s
-	WHERE %s
-	ORDER BY l.%s %s LIMIT %s
-) k
-ORDER BY p.n, k.id %s`,
-		qualified("k", c.cols), ps,
-		qualified("c", c.cols), c.link, c.table, c.child,
+	q := fmt.Sprintf(`WITH k AS MATERIALIZED (
+	SELECT p.id AS parent, p.n, page.child
+	FROM unnest(%s::uuid[]) WITH ORDINALITY AS p(id, n)
+	CROSS JOIN LATERAL (
+		SELECT l.%s AS child FROM %s l
+		WHERE %s
+		ORDER BY l.%s %s LIMIT %s
+	) page
+)
+SELECT k.parent, c.*
+FROM k CROSS JOIN LATERAL (SELECT %s FROM %s c WHERE c.id = k.child OFFSET 0) c
+ORDER BY k.n, c.id %s`,
+		ps,
+		c.child, c.link,
 		strings.Join(cond, " AND "),
-		c.child, dir, a.add(limit+1), dir)
+		c.child, dir, a.add(limit+1),
+		qualified("c", c.cols), c.table, dir)
 	rows, err := s.pool.Query(ctx, q, a...)
 	if err != nil {
 		return nil, err
