@@ -87,6 +87,28 @@ CREATE TABLE promotion_segments (
 );
 CREATE INDEX promotion_segments_promotion ON promotion_segments (promotion_id);
 `,
+		// 2: the promotions version (store.EnabledMemo): every statement that
+		// writes promotions moves it, in its own transaction. Writes take
+		// the schema's write lock first, so the one row is never contended.
+		// The function keeps the schema it was made in, whatever the
+		// search_path of the session writing.
+		`
+CREATE TABLE promotions_version (
+	one     boolean PRIMARY KEY DEFAULT true CHECK (one),
+	version bigint NOT NULL
+);
+INSERT INTO promotions_version (version) VALUES (1);
+CREATE FUNCTION promotions_version_bump() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+	UPDATE promotions_version SET version = version + 1;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER promotions_version_bump
+AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON promotions
+FOR EACH STATEMENT EXECUTE FUNCTION promotions_version_bump();
+`,
 	}
 }
 

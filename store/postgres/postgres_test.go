@@ -21,6 +21,23 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return pgtest.Open(t) })
 }
 
+// TestShared runs the two-process tests on two stores, each with a pool of
+// its own, on one schema.
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		u := pgtest.URL(t)
+		open := func() store.Store {
+			s, err := postgres.Open(t.Context(), u, postgres.Options{MaxConns: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		return open(), open()
+	})
+}
+
 // migrationRows reads schema_migrations: the versions and how often each
 // is listed.
 func migrationRows(t *testing.T, s *postgres.Store) map[int]int {

@@ -18,14 +18,42 @@ func (s *Store) PromotionsByIDs(ctx context.Context, ids []int64) ([]*store.Prom
 	return out, nil
 }
 
-// EnabledPromotions reads every ENABLED promotion, ordered by id.
+// EnabledPromotions answers every ENABLED promotion, ordered by id: the
+// set it read last while the promotions version has not moved (one small
+// read), else read again. The promotions are shared with every caller.
 func (s *Store) EnabledPromotions(ctx context.Context) ([]*store.Promotion, error) {
-	out, err := queryAll(ctx, s, `SELECT `+promotionCols+` FROM promotions WHERE status = $1 ORDER BY id`,
-		args{store.StatusEnabled}, scanPromotion)
+	out, err := s.enabled.Get(ctx, store.EnabledSource{Version: s.promotionsVersion, Load: s.loadEnabled})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: enabled promotions: %w", err)
 	}
 	return out, nil
+}
+
+func (s *Store) promotionsVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.pool.QueryRow(ctx, `SELECT version FROM promotions_version`).Scan(&v)
+	return v, err
+}
+
+// loadEnabled reads the enabled promotions and, in the same statement and
+// so the same snapshot, the promotions version.
+func (s *Store) loadEnabled(ctx context.Context) ([]*store.Promotion, int64, bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT (SELECT version FROM promotions_version), `+promotionCols+
+		` FROM promotions WHERE status = $1 ORDER BY id`, store.StatusEnabled)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	defer rows.Close()
+	var out []*store.Promotion
+	var version int64
+	for rows.Next() {
+		p, err := scanPromotion(rows.Scan, &version)
+		if err != nil {
+			return nil, 0, false, err
+		}
+		out = append(out, p)
+	}
+	return out, version, len(out) > 0, rows.Err()
 }
 
 func promotionList(f store.PromotionFilter) list {

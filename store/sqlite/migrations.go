@@ -80,6 +80,21 @@ CREATE TABLE promotion_segments (
 ) WITHOUT ROWID;
 CREATE INDEX promotion_segments_segment ON promotion_segments (segment_id, promotion_id);
 `,
+		// 2: the promotions version (store.EnabledMemo): every row written
+		// to promotions moves it, in the writing transaction.
+		`
+CREATE TABLE promotions_version (
+	one     INTEGER PRIMARY KEY CHECK (one = 1),
+	version INTEGER NOT NULL
+);
+INSERT INTO promotions_version (one, version) VALUES (1, 1);
+CREATE TRIGGER promotions_version_insert AFTER INSERT ON promotions
+BEGIN UPDATE promotions_version SET version = version + 1; END;
+CREATE TRIGGER promotions_version_update AFTER UPDATE ON promotions
+BEGIN UPDATE promotions_version SET version = version + 1; END;
+CREATE TRIGGER promotions_version_delete AFTER DELETE ON promotions
+BEGIN UPDATE promotions_version SET version = version + 1; END;
+`,
 	}
 }
 

@@ -24,6 +24,8 @@ type Store struct {
 	// which the equal store-wide limit otherwise hides.
 	maxSegments           int
 	maxSegmentsPerProfile int
+	// enabled holds the enabled promotions read last.
+	enabled store.EnabledMemo
 }
 
 var _ store.Store = (*Store)(nil)

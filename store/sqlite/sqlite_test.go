@@ -28,6 +28,22 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
 
+// TestShared runs the two-process tests on two stores opened on one file.
+func TestShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		path := filepath.Join(t.TempDir(), "segql.db")
+		open := func() store.Store {
+			s, err := Open(t.Context(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		return open(), open()
+	})
+}
+
 func TestMigrationsIdempotent(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "segql.db")
