@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Segment is a group of shoppers filled by hand (a manual segment).
 type Segment struct {
@@ -88,3 +91,36 @@ type Membership struct {
 // Node is any domain object the graph can fetch again by its global id:
 // *Segment, *ShopperProfile, *Customer or *Promotion.
 type Node interface{}
+
+// Clone copies a targeting deeply: the copy shares no slice or condition
+// with t. Empty and nil lists stay as they are.
+func (t Targeting) Clone() Targeting {
+	t.GroupIDs = slices.Clone(t.GroupIDs)
+	t.ExcludedGroupIDs = slices.Clone(t.ExcludedGroupIDs)
+	if t.Segments != nil {
+		c := t.Segments.Clone()
+		t.Segments = &c
+	}
+	return t
+}
+
+// Clone copies a condition deeply.
+func (c *Condition) Clone() Condition {
+	out := Condition{ID: slices.Clone(c.ID), And: cloneConditions(c.And), Or: cloneConditions(c.Or)}
+	if c.Not != nil {
+		not := c.Not.Clone()
+		out.Not = &not
+	}
+	return out
+}
+
+func cloneConditions(cs []Condition) []Condition {
+	if cs == nil {
+		return nil
+	}
+	out := make([]Condition, len(cs))
+	for i := range cs {
+		out[i] = cs[i].Clone()
+	}
+	return out
+}

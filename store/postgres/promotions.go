@@ -10,7 +10,7 @@ import (
 
 // PromotionsByIDs reads promotions by id, in the order of ids.
 func (s *Store) PromotionsByIDs(ctx context.Context, ids []int64) ([]*store.Promotion, error) {
-	out, err := byIDs(ctx, s, promotionCols, "promotions", "id", "bigint", ids, scanPromotion,
+	out, err := byIDs(ctx, s, promotionCols, "promotions", "id", "bigint", ids, s.scanPromotion,
 		func(p *store.Promotion) int64 { return p.ID })
 	if err != nil {
 		return nil, fmt.Errorf("postgres: promotions by ids: %w", err)
@@ -47,7 +47,7 @@ func (s *Store) loadEnabled(ctx context.Context) ([]*store.Promotion, int64, boo
 	var out []*store.Promotion
 	var version int64
 	for rows.Next() {
-		p, err := scanPromotion(rows.Scan, &version)
+		p, err := s.scanPromotion(rows.Scan, &version)
 		if err != nil {
 			return nil, 0, false, err
 		}
@@ -80,7 +80,7 @@ func promotionList(f store.PromotionFilter) list {
 
 // ListPromotions reads one page of promotions ordered by id.
 func (s *Store) ListPromotions(ctx context.Context, f store.PromotionFilter, p store.Page[int64]) (store.PageOf[*store.Promotion], error) {
-	page, err := listPage(ctx, s, promotionList(f), p, scanPromotion)
+	page, err := listPage(ctx, s, promotionList(f), p, s.scanPromotion)
 	if err != nil {
 		return page, fmt.Errorf("postgres: list promotions: %w", err)
 	}
@@ -102,7 +102,7 @@ func (s *Store) SegmentPromotionPages(ctx context.Context, segmentIDs []string, 
 	out, err := parentPages(ctx, s, children{
 		link: "promotion_segments", parent: "segment_id", child: "promotion_id",
 		table: "promotions", cols: promotionCols,
-	}, segmentIDs, p, scanPromotion)
+	}, segmentIDs, p, s.scanPromotion)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: segment promotion pages: %w", err)
 	}
@@ -216,7 +216,7 @@ func (s *Store) DeletePromotions(ctx context.Context, ids []int64) (store.Delete
 
 // promotion reads one promotion, nil when there is none.
 func (w *txn) promotion(ctx context.Context, id int64) (*store.Promotion, error) {
-	found, err := rowsByID(ctx, w, promotionCols, "promotions", "id", "bigint", []int64{id}, scanPromotion,
+	found, err := rowsByID(ctx, w, promotionCols, "promotions", "id", "bigint", []int64{id}, w.s.scanPromotion,
 		func(p *store.Promotion) int64 { return p.ID })
 	if err != nil {
 		return nil, err
@@ -258,7 +258,7 @@ func (w *txn) putPromotion(ctx context.Context, index int, p store.Promotion) (*
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode targeting: %w", err)
 	}
-	stored, err := scanPromotion(w.tx.QueryRow(ctx, `INSERT INTO promotions (id, name, display_name, redemption_type, status, starts_at, ends_at,
+	stored, err := w.s.scanPromotion(w.tx.QueryRow(ctx, `INSERT INTO promotions (id, name, display_name, redemption_type, status, starts_at, ends_at,
 	channel_ids, currency_code, max_uses, current_uses, customer, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb, $13, $14)
 ON CONFLICT (id) DO UPDATE SET name = excluded.name, display_name = excluded.display_name,

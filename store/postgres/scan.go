@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -61,7 +60,9 @@ func scanCustomer(scan scanFunc, lead ...any) (*store.Customer, error) {
 	return &c, nil
 }
 
-func scanPromotion(scan scanFunc, lead ...any) (*store.Promotion, error) {
+// scanPromotion is a method for the store's targeting memo: the same
+// targetings are read over and over, and decoding them dominated reads.
+func (s *Store) scanPromotion(scan scanFunc, lead ...any) (*store.Promotion, error) {
 	var p store.Promotion
 	var ends *time.Time
 	var maxUses *int
@@ -70,9 +71,11 @@ func scanPromotion(scan scanFunc, lead ...any) (*store.Promotion, error) {
 		&p.ChannelIDs, &p.CurrencyCode, &maxUses, &p.CurrentUses, &targeting, &p.CreatedAt, &p.UpdatedAt)...); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(targeting, &p.Customer); err != nil {
+	t, err := s.targeting.Decode(targeting)
+	if err != nil {
 		return nil, fmt.Errorf("promotion %d targeting: %w", p.ID, err)
 	}
+	p.Customer = t
 	p.EndsAt, p.MaxUses = ends, maxUses
 	normalizePromotion(&p)
 	return &p, nil

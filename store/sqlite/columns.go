@@ -69,11 +69,14 @@ func scanCustomer(scan scanFunc, lead ...any) (*store.Customer, error) {
 	return &c, nil
 }
 
-func scanPromotion(scan scanFunc, lead ...any) (*store.Promotion, error) {
+// scanPromotion is a method for the store's targeting memo: the same
+// targetings are read over and over, and decoding them dominated reads.
+func (s *Store) scanPromotion(scan scanFunc, lead ...any) (*store.Promotion, error) {
 	var p store.Promotion
 	var starts, created, updated int64
 	var ends, maxUses sql.NullInt64
-	var channels, targeting string
+	var channels string
+	var targeting []byte // the memo's key type: no copy to convert
 	if err := scan(append(lead, &p.ID, &p.Name, &p.DisplayName, &p.RedemptionType, &p.Status, &starts, &ends,
 		&channels, &p.CurrencyCode, &maxUses, &p.CurrentUses, &targeting, &created, &updated)...); err != nil {
 		return nil, err
@@ -81,9 +84,11 @@ func scanPromotion(scan scanFunc, lead ...any) (*store.Promotion, error) {
 	if err := json.Unmarshal([]byte(channels), &p.ChannelIDs); err != nil {
 		return nil, fmt.Errorf("promotion %d channel ids: %w", p.ID, err)
 	}
-	if err := json.Unmarshal([]byte(targeting), &p.Customer); err != nil {
+	t, err := s.targeting.Decode(targeting)
+	if err != nil {
 		return nil, fmt.Errorf("promotion %d targeting: %w", p.ID, err)
 	}
+	p.Customer = t
 	p.StartsAt = fromMicros(starts)
 	if ends.Valid {
 		t := fromMicros(ends.Int64)

@@ -26,6 +26,8 @@ type Store struct {
 	maxSegmentsPerProfile int
 	// enabled holds the enabled promotions read last.
 	enabled store.EnabledMemo
+	// targeting holds promotions' targeting decoded, by its stored JSON.
+	targeting store.TargetingMemo
 }
 
 var _ store.Store = (*Store)(nil)

@@ -10,7 +10,7 @@ import (
 
 // PromotionsByIDs reads promotions by id, in the order of ids.
 func (s *Store) PromotionsByIDs(ctx context.Context, ids []int64) ([]*store.Promotion, error) {
-	out, err := byIDs(ctx, s, promotionCols, "promotions", "id", ids, scanPromotion,
+	out, err := byIDs(ctx, s, promotionCols, "promotions", "id", ids, s.scanPromotion,
 		func(p *store.Promotion) int64 { return p.ID })
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: promotions by ids: %w", err)
@@ -47,7 +47,7 @@ func (s *Store) loadEnabled(ctx context.Context) ([]*store.Promotion, int64, boo
 	var out []*store.Promotion
 	var version int64
 	for rows.Next() {
-		p, err := scanPromotion(rows.Scan, &version)
+		p, err := s.scanPromotion(rows.Scan, &version)
 		if err != nil {
 			return nil, 0, false, err
 		}
@@ -75,7 +75,7 @@ func promotionList(f store.PromotionFilter) list {
 
 // ListPromotions reads one page of promotions ordered by id.
 func (s *Store) ListPromotions(ctx context.Context, f store.PromotionFilter, p store.Page[int64]) (store.PageOf[*store.Promotion], error) {
-	page, err := listPage(ctx, s, promotionList(f), p, scanPromotion)
+	page, err := listPage(ctx, s, promotionList(f), p, s.scanPromotion)
 	if err != nil {
 		return page, fmt.Errorf("sqlite: list promotions: %w", err)
 	}
@@ -97,7 +97,7 @@ func (s *Store) SegmentPromotionPages(ctx context.Context, segmentIDs []string, 
 	out, err := parentPages(ctx, s, children{
 		link: "promotion_segments", parent: "segment_id", child: "promotion_id",
 		table: "promotions", cols: promotionCols,
-	}, segmentIDs, p, scanPromotion)
+	}, segmentIDs, p, s.scanPromotion)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: segment promotion pages: %w", err)
 	}
@@ -217,7 +217,7 @@ func (w *txn) promotion(ctx context.Context, id int64) (*store.Promotion, error)
 	if err != nil {
 		return nil, err
 	}
-	return orNil(scanPromotion(st.QueryRowContext(ctx, id).Scan))
+	return orNil(w.s.scanPromotion(st.QueryRowContext(ctx, id).Scan))
 }
 
 // putPromotion checks a promotion whole, including that the segments its
