@@ -37,6 +37,11 @@ type Options struct {
 	// GraphiQLHeaders fill GraphiQL's headers editor (--demo: its admin token).
 	GraphiQLHeaders map[string]string
 	Loaders         loaders.Options
+	// ShopperBatchWait is the batch window of storefront shoppers' loaders
+	// (Loaders.Wait is the admins'). A shopper reaches only their own
+	// objects, one key a level, so a window has little to gather and
+	// mostly adds its length to every level; zero, the default, waits not.
+	ShopperBatchWait time.Duration
 	Limits          resolvers.Limits
 	// RequestLimits bound one request's size, depth, aliases, cost and
 	// list arguments; zero fields take the defaults in limits.go.
@@ -67,6 +72,9 @@ type Options struct {
 	// may call /graphql (429 RATE_LIMITED beyond); zero fields take the
 	// defaults in ratelimit.go. In Redis when Redis is set.
 	RateLimits RateLimits
+	// InFlight bounds the GraphQL requests running at once, and how many
+	// may wait for a slot; zero fields take the defaults in inflight.go.
+	InFlight InFlight
 }
 
 // Defaults of Options.
@@ -137,7 +145,15 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	gql.SetRecoverFunc(recoverPanic(o.Logger))
 
 	var graphqlHandler http.Handler = unexpired(gql)
-	graphqlHandler = loaders.Middleware(data, o.Loaders, graphqlHandler)
+	shopperLoaders := o.Loaders
+	shopperLoaders.Wait = o.ShopperBatchWait
+	graphqlHandler = loaders.Middleware(data, func(r *http.Request) loaders.Options {
+		if auth.FromContext(r.Context()).IsShopper() {
+			return shopperLoaders
+		}
+		return o.Loaders
+	}, graphqlHandler)
+	graphqlHandler = limitInFlight(o.InFlight.withDefaults(), o.Metrics, graphqlHandler)
 	graphqlHandler = limitRate(o, data, graphqlHandler)
 	graphqlHandler = principal(auth.Authenticator{Admins: o.Admins, Customers: o.Customers}, o.Logger, graphqlHandler)
 	graphqlHandler = checkBody(graphqlHandler)

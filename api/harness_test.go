@@ -150,17 +150,23 @@ func (ts *testServer) token(customerID int64, channelID *int64) string {
 // storeQueries is the total of segql_store_queries_total: store round trips.
 func (ts *testServer) storeQueries() float64 {
 	ts.t.Helper()
+	return ts.metric("segql_store_queries_total")
+}
+
+// metric sums a counter's or gauge's values over all its labels.
+func (ts *testServer) metric(name string) float64 {
+	ts.t.Helper()
 	families, err := ts.Metrics.Registry.Gather()
 	if err != nil {
 		ts.t.Fatalf("gather: %v", err)
 	}
 	var total float64
 	for _, f := range families {
-		if f.GetName() != "segql_store_queries_total" {
+		if f.GetName() != name {
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			total += m.GetCounter().GetValue()
+			total += m.GetCounter().GetValue() + m.GetGauge().GetValue()
 		}
 	}
 	return total

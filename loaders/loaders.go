@@ -140,9 +140,10 @@ type ctxKey struct{}
 
 // Middleware gives every request its own loaders, so nothing loaded for one
 // request is seen by another and no loader outlives its request.
-func Middleware(s store.Store, o Options, next http.Handler) http.Handler {
+// options picks the loaders' options for each request.
+func Middleware(s store.Store, options func(*http.Request) Options, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), ctxKey{}, New(s, o))
+		ctx := context.WithValue(r.Context(), ctxKey{}, New(s, options(r)))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

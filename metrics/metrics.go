@@ -30,6 +30,11 @@ type Metrics struct {
 	// RateLimited counts requests refused by the rate limits, by the
 	// principal's kind (admin-read, admin-write, customer, guest).
 	RateLimited *prometheus.CounterVec
+	// InFlight is the GraphQL requests running now; Queued those waiting
+	// for a slot; Overloaded counts those refused with the queue full.
+	InFlight   prometheus.Gauge
+	Queued     prometheus.Gauge
+	Overloaded prometheus.Counter
 }
 
 // New registers segql's collectors, and the Go and process ones, on a new registry.
@@ -76,9 +81,21 @@ func New() *Metrics {
 			Name: "segql_rate_limited_total",
 			Help: "Requests refused by the rate limits (429), by principal kind.",
 		}, []string{"kind"}),
+		InFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "segql_requests_in_flight",
+			Help: "GraphQL requests running now (at most --max-in-flight).",
+		}),
+		Queued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "segql_requests_queued",
+			Help: "GraphQL requests waiting for a slot to run (at most --max-queued).",
+		}),
+		Overloaded: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "segql_requests_overloaded_total",
+			Help: "GraphQL requests refused (503 OVERLOADED) because the queue was full.",
+		}),
 	}
 	m.Registry.MustRegister(m.HTTPRequests, m.HTTPDuration, m.StoreQueries, m.StoreDuration, m.LoaderBatchSize,
-		m.CacheRequests, m.CacheDuration, m.CacheBreakerState, m.RateLimited,
+		m.CacheRequests, m.CacheDuration, m.CacheBreakerState, m.RateLimited, m.InFlight, m.Queued, m.Overloaded,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
