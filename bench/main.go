@@ -65,6 +65,7 @@ type options struct {
 	primeLimit    int // requests of the priming pass at most; 0: all
 	pause         time.Duration
 	args          []string
+	serveArgs     []string // extra arguments of every segql serve
 }
 
 func parseFlags(root string) (*options, error) {
@@ -90,6 +91,7 @@ func parseFlags(root string) (*options, error) {
 	flag.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis server for postgres+redis (keys under a prefix of the run's own, deleted before and after)")
 	flag.BoolVar(&o.peer, "peer", true, "measure PostGraphile on the admin-nested workload too (needs postgres among -configs and npm)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "directory to save a CPU profile of segql per (workload, configuration), taken during the reference-rate attack (needs segql serve --pprof-addr)")
+	serveArgs := flag.String("serve-args", "", "extra arguments of every segql serve, space-separated (e.g. \"--batch-wait 2ms\"), to compare settings")
 	rerender := flag.String("rerender", "", "write the report and chart from saved results (comma-separated JSON files, e.g. a small and a large run's results.json) instead of running")
 	flag.BoolVar(&o.quick, "quick", false, "smoke run: 1 s steps, 1 s warm-up, rates up to 400 req/s, one bisection step")
 	flag.Parse()
@@ -97,6 +99,7 @@ func parseFlags(root string) (*options, error) {
 		return nil, fmt.Errorf("unexpected arguments: %v", flag.Args())
 	}
 	o.args = os.Args[1:]
+	o.serveArgs = strings.Fields(*serveArgs)
 	if *rerender != "" {
 		o.rerender = strings.Split(*rerender, ",")
 	}

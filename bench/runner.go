@@ -231,7 +231,7 @@ func (b *bench) serverArgs(st storeSetup, wl string) (args []string, pprofAddr s
 		}
 		args = append(args, "--"+flagPprofAddr, pprofAddr)
 	}
-	return args, pprofAddr, nil
+	return append(args, b.o.serveArgs...), pprofAddr, nil
 }
 
 // runWorkload starts a fresh segql for one workload and measures it.
