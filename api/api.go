@@ -42,7 +42,7 @@ type Options struct {
 	// objects, one key a level, so a window has little to gather and
 	// mostly adds its length to every level; zero, the default, waits not.
 	ShopperBatchWait time.Duration
-	Limits          resolvers.Limits
+	Limits           resolvers.Limits
 	// RequestLimits bound one request's size, depth, aliases, cost and
 	// list arguments; zero fields take the defaults in limits.go.
 	RequestLimits Limits
