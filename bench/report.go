@@ -321,6 +321,11 @@ func writeReport(rep *report, out, chart string) error {
 	}
 	p("## Targets (issue 6, part 4)\n\n")
 	writeTargets(&b, rep)
+	// The record of profile-driven fixes is written by hand beside the
+	// report; the report carries it so both are read together.
+	if fixes, err := os.ReadFile(filepath.Join(filepath.Dir(out), "FIXES.md")); err == nil {
+		p("\n%s", fixes)
+	}
 	p("\n## Chart\n\n![throughput at p99 < 50 ms and p99 at the reference rate per workload and configuration](%s)\n\n", filepath.Base(chart))
 	p("## Profiles\n\n")
 	if rep.Options.CPUProfile != "" {
