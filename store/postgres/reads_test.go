@@ -223,20 +223,28 @@ DROP TABLE numbered;
 	return f
 }
 
-// TestReadsAreOneStatement checks that every read is one statement to the
-// server, and that the lists and pages read through indexes.
-func TestReadsAreOneStatement(t *testing.T) {
+// filledRecorded opens a store on a new schema whose statements rec
+// keeps, fills it (see fill) and forgets the statements of the filling.
+func filledRecorded(t *testing.T, analyze bool) (*postgres.Store, *recorder, fixture) {
+	t.Helper()
 	rec := &recorder{}
-	ctx := t.Context()
-	s, err := postgres.OpenConfigured(ctx, pgtest.URL(t), postgres.Options{MaxConns: 2}, func(c *pgxpool.Config) {
+	s, err := postgres.OpenConfigured(t.Context(), pgtest.URL(t), postgres.Options{MaxConns: 2}, func(c *pgxpool.Config) {
 		c.ConnConfig.Tracer = rec
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	f := fill(t, s, true)
+	t.Cleanup(func() { s.Close() })
+	f := fill(t, s, analyze)
 	rec.take()
+	return s, rec, f
+}
+
+// TestReadsAreOneStatement checks that every read is one statement to the
+// server, and that the lists and pages read through indexes.
+func TestReadsAreOneStatement(t *testing.T) {
+	ctx := t.Context()
+	s, rec, f := filledRecorded(t, true)
 	seqScan := regexp.MustCompile(`Seq Scan on (\w+)`)
 	for _, r := range reads(f) {
 		t.Run(r.name, func(t *testing.T) {
@@ -277,17 +285,8 @@ func TestReadsAreOneStatement(t *testing.T) {
 // TestPagesWithoutStatistics checks the per-parent pages read few rows
 // even when the planner knows nothing of the data, as after an import.
 func TestPagesWithoutStatistics(t *testing.T) {
-	rec := &recorder{}
 	ctx := t.Context()
-	s, err := postgres.OpenConfigured(ctx, pgtest.URL(t), postgres.Options{MaxConns: 2}, func(c *pgxpool.Config) {
-		c.ConnConfig.Tracer = rec
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	f := fill(t, s, false)
-	rec.take()
+	s, rec, f := filledRecorded(t, false)
 	for _, r := range reads(f) {
 		if !strings.Contains(r.name, "Pages") {
 			continue
