@@ -97,8 +97,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/sony/gobreaker/v2"
-	"golang.org/x/sync/singleflight"
 
+	"github.com/segql/segql/flight"
 	"github.com/segql/segql/metrics"
 	"github.com/segql/segql/store"
 )
@@ -181,7 +181,7 @@ type Store struct {
 	o       Options
 	keys    keys
 	breaker *gobreaker.CircuitBreaker[struct{}]
-	flights singleflight.Group
+	flights flight.Group
 	// writes counts the writes this instance finished: a read that starts
 	// after a write never joins a store load that started before it.
 	writes atomic.Uint64

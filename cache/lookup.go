@@ -2,12 +2,14 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/segql/segql/flight"
 )
 
 // family describes one family of cached values keyed by K.
@@ -221,32 +223,22 @@ func flightKey(family, kind string, epoch uint64, cached bool, gens []string, mi
 // load runs fn once for all concurrent callers of key, detached from
 // their contexts (one caller leaving does not cancel the others), and
 // waits for it or for ctx. leader reports whether this caller's fn ran.
-// A panic in fn fails the load's callers with an error and logs its stack:
-// singleflight would re-panic it on a goroutine of its own, where no
-// recover can reach it, and end the process.
+// A panic in fn fails the load's callers with an error (flight.PanicError)
+// and its leader logs the stack.
 func (s *Store) load(ctx context.Context, key string, fn func(context.Context) (any, error)) (v any, leader bool, err error) {
-	ran := false
-	ch := s.flights.DoChan(key, func() (val any, loadErr error) {
-		ran = true
-		defer func() {
-			if p := recover(); p != nil {
-				s.o.Logger.ErrorContext(ctx, "cache: store load panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				val, loadErr = nil, fmt.Errorf("cache: store load panicked: %v", p)
-			}
-		}()
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
-		defer cancel()
-		return fn(lctx)
-	})
+	wait := s.flights.Start(ctx, key, loadTimeout, fn)
 	if s.o.joinedFlight != nil {
 		s.o.joinedFlight(key)
 	}
-	select {
-	case <-ctx.Done():
-		return nil, false, ctx.Err()
-	case r := <-ch:
-		return r.Val, ran, r.Err
+	v, leader, err = wait()
+	var panicked *flight.PanicError
+	if errors.As(err, &panicked) {
+		if leader {
+			s.o.Logger.ErrorContext(ctx, "cache: store load panicked", "panic", fmt.Sprint(panicked.Value), "stack", string(panicked.Stack))
+		}
+		return nil, leader, fmt.Errorf("cache: store load panicked: %v", panicked.Value)
 	}
+	return v, leader, err
 }
 
 // readBatch runs readScript for ids of a family: the family's generation,

@@ -2,12 +2,11 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/singleflight"
+	"github.com/segql/segql/flight"
 )
 
 // EnabledMemo keeps the enabled promotions a backend read last, with the
@@ -19,7 +18,7 @@ import (
 // not modify them.
 type EnabledMemo struct {
 	held   atomic.Pointer[enabledAt]
-	flight singleflight.Group
+	flight flight.Group
 }
 
 type enabledAt struct {
@@ -72,16 +71,8 @@ const enabledLoadTimeout = 30 * time.Second
 // load reads the set once for every caller asking at the same time. The
 // version of a set whose version is unknown is 0.
 func (m *EnabledMemo) load(ctx context.Context, src EnabledSource) (*enabledAt, error) {
-	ch := m.flight.DoChan("enabled", func() (val any, err error) {
-		// A panic on singleflight's own goroutine would end the process.
-		defer func() {
-			if p := recover(); p != nil {
-				val, err = nil, fmt.Errorf("enabled promotions: load panicked: %v", p)
-			}
-		}()
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), enabledLoadTimeout)
-		defer cancel()
-		ps, v, ok, err := src.Load(lctx)
+	v, _, err := m.flight.Do(ctx, "enabled", enabledLoadTimeout, func(ctx context.Context) (any, error) {
+		ps, v, ok, err := src.Load(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -92,15 +83,10 @@ func (m *EnabledMemo) load(ctx context.Context, src EnabledSource) (*enabledAt, 
 		}
 		return got, nil
 	})
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*enabledAt), nil
+	if err != nil {
+		return nil, err
 	}
+	return v.(*enabledAt), nil
 }
 
 // keep holds a set unless one of a later version is held already: a
