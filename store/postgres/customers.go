@@ -164,7 +164,7 @@ func (w *txn) putCustomer(ctx context.Context, index int, c store.Customer, emai
 		c.UpdatedAt = w.now
 	}
 	c.CreatedAt, c.UpdatedAt = store.UTC(c.CreatedAt), store.UTC(c.UpdatedAt)
-	c.ChannelIDs = ids64(c.ChannelIDs)
+	c.ChannelIDs = store.CopyIDs(c.ChannelIDs)
 	if _, err := w.one(ctx, `INSERT INTO customers (id, email, email_key, first_name, last_name, company, phone,
 	customer_group_id, order_count, channel_ids, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)

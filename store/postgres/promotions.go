@@ -229,7 +229,7 @@ func (w *txn) promotion(ctx context.Context, id int64) (*store.Promotion, error)
 // and rewrites its promotion_segments rows. It returns the promotion as
 // stored.
 func (w *txn) putPromotion(ctx context.Context, index int, p store.Promotion) (*store.Promotion, *store.UserError, error) {
-	normalizePromotion(&p)
+	p.Normalize()
 	ue := store.CheckPromotion(index, p)
 	if ue != nil {
 		return nil, ue, nil

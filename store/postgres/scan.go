@@ -55,7 +55,7 @@ func scanCustomer(scan scanFunc, lead ...any) (*store.Customer, error) {
 		&c.CustomerGroupID, &c.OrderCount, &c.ChannelIDs, &c.CreatedAt, &c.UpdatedAt)...); err != nil {
 		return nil, err
 	}
-	c.ChannelIDs = ids64(c.ChannelIDs)
+	c.ChannelIDs = store.CopyIDs(c.ChannelIDs)
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
 	return &c, nil
 }
@@ -77,34 +77,8 @@ func (s *Store) scanPromotion(scan scanFunc, lead ...any) (*store.Promotion, err
 	}
 	p.Customer = t
 	p.EndsAt, p.MaxUses = ends, maxUses
-	normalizePromotion(&p)
+	p.Normalize()
 	return &p, nil
-}
-
-// normalizePromotion gives a promotion the form it is stored and read back
-// in: times in UTC microseconds, empty lists as nil.
-func normalizePromotion(p *store.Promotion) {
-	p.StartsAt = store.UTC(p.StartsAt)
-	if p.EndsAt != nil {
-		t := store.UTC(*p.EndsAt)
-		p.EndsAt = &t
-	}
-	if p.MaxUses != nil {
-		n := *p.MaxUses
-		p.MaxUses = &n
-	}
-	p.ChannelIDs = ids64(p.ChannelIDs)
-	p.Customer.GroupIDs = ids64(p.Customer.GroupIDs)
-	p.Customer.ExcludedGroupIDs = ids64(p.Customer.ExcludedGroupIDs)
-	p.CreatedAt, p.UpdatedAt = store.UTC(p.CreatedAt), store.UTC(p.UpdatedAt)
-}
-
-// ids64 copies a list of ids, nil when it is empty.
-func ids64(ids []int64) []int64 {
-	if len(ids) == 0 {
-		return nil
-	}
-	return append([]int64(nil), ids...)
 }
 
 // idList is a list of ids to store in a bigint[] column: never NULL.

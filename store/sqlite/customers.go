@@ -128,7 +128,7 @@ func (w *txn) putCustomer(ctx context.Context, index int, c store.Customer) (*st
 		c.UpdatedAt = w.now
 	}
 	c.CreatedAt, c.UpdatedAt = store.UTC(c.CreatedAt), store.UTC(c.UpdatedAt)
-	c.ChannelIDs = ids64(c.ChannelIDs)
+	c.ChannelIDs = store.CopyIDs(c.ChannelIDs)
 	var created int64
 	if _, err := w.one(ctx, `INSERT INTO customers (id, email, email_key, first_name, last_name, company, phone,
 	customer_group_id, order_count, channel_ids, created_at, updated_at)
