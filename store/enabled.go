@@ -35,6 +35,27 @@ type EnabledSource struct {
 	Load    func(ctx context.Context) (ps []*Promotion, version int64, ok bool, err error)
 }
 
+// RowCursor is what CollectEnabled needs of a backend's rows (pgx.Rows,
+// *sql.Rows).
+type RowCursor interface {
+	Next() bool
+	Err() error
+}
+
+// CollectEnabled reads the rows of an EnabledSource's Load, each the
+// promotions version followed by one enabled promotion, which scan reads
+// from the current row. Without rows the version is unknown: ok is false.
+func CollectEnabled(rows RowCursor, scan func(version *int64) (*Promotion, error)) (ps []*Promotion, version int64, ok bool, err error) {
+	for rows.Next() {
+		p, err := scan(&version)
+		if err != nil {
+			return nil, 0, false, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, version, len(ps) > 0, rows.Err()
+}
+
 // Get answers the enabled promotions, read again only when the version
 // moved since they were held. Callers that find it moved at once share
 // one load; a caller is never answered with a set older than the version

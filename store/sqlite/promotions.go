@@ -44,16 +44,9 @@ func (s *Store) loadEnabled(ctx context.Context) ([]*store.Promotion, int64, boo
 		return nil, 0, false, err
 	}
 	defer rows.Close()
-	var out []*store.Promotion
-	var version int64
-	for rows.Next() {
-		p, err := s.scanPromotion(rows.Scan, &version)
-		if err != nil {
-			return nil, 0, false, err
-		}
-		out = append(out, p)
-	}
-	return out, version, len(out) > 0, rows.Err()
+	return store.CollectEnabled(rows, func(version *int64) (*store.Promotion, error) {
+		return s.scanPromotion(rows.Scan, version)
+	})
 }
 
 func promotionList(f store.PromotionFilter) list {
