@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -1078,16 +1079,8 @@ func (m *authzMatrix) cursorCells(t *testing.T) {
 			t.Fatalf("edited key %q is not a UUID", key)
 		}
 		cursor := azCursor(key)
-		for _, dir := range []struct{ name, args string }{
-			{"after", fmt.Sprintf("(first: 50, after: %q)", cursor)},
-			{"before", fmt.Sprintf("(last: 50, before: %q)", cursor)},
-		} {
-			var want []string
-			for _, u := range own {
-				if (dir.name == "after" && u > key) || (dir.name == "before" && u < key) {
-					want = append(want, u)
-				}
-			}
+		for _, dir := range azWindows(cursor, key, own) {
+			want := dir.want
 			t.Run(fmt.Sprintf("edited cursors/customer A/segments %s %s", dir.name, key), func(t *testing.T) {
 				m.cells++
 				q := fmt.Sprintf(`{ viewer { segments%[1]s %[2]s }
@@ -1130,16 +1123,8 @@ func (m *authzMatrix) cursorCells(t *testing.T) {
 	open := []int64{1, 3, 6, 7} // PA, P0, PAB, Pch2
 	for _, key := range []int64{2, 4, 5, 0} {
 		cursor := azCursor(strconv.FormatInt(key, 10))
-		for _, dir := range []struct{ name, args string }{
-			{"after", fmt.Sprintf("(first: 50, after: %q)", cursor)},
-			{"before", fmt.Sprintf("(last: 50, before: %q)", cursor)},
-		} {
-			var want []int64
-			for _, id := range open {
-				if (dir.name == "after" && id > key) || (dir.name == "before" && id < key) {
-					want = append(want, id)
-				}
-			}
+		for _, dir := range azWindows(cursor, key, open) {
+			want := dir.want
 			t.Run(fmt.Sprintf("edited cursors/customer A/promotions %s %d", dir.name, key), func(t *testing.T) {
 				m.cells++
 				q := fmt.Sprintf(`{ promotions%s { edges { cursor node { id promotionId } } totalCount } }`, dir.args)
@@ -1531,4 +1516,26 @@ func azCursorKey(t *testing.T, cursor string) string {
 		t.Fatalf("cursor %q is not the keyset cursor the matrix knows", cursor)
 	}
 	return strings.TrimPrefix(string(raw), "k:")
+}
+
+// azWindow is a page of 50 after or before an edited cursor, and the keys
+// of the principal's own it must answer.
+type azWindow[K cmp.Ordered] struct {
+	name, args string
+	want       []K
+}
+
+// azWindows are both pages around cursor, which holds key.
+func azWindows[K cmp.Ordered](cursor string, key K, own []K) []azWindow[K] {
+	after := azWindow[K]{name: "after", args: fmt.Sprintf("(first: 50, after: %q)", cursor)}
+	before := azWindow[K]{name: "before", args: fmt.Sprintf("(last: 50, before: %q)", cursor)}
+	for _, k := range own {
+		switch {
+		case k > key:
+			after.want = append(after.want, k)
+		case k < key:
+			before.want = append(before.want, k)
+		}
+	}
+	return []azWindow[K]{after, before}
 }
