@@ -167,8 +167,6 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 	storeHash := fs.String("store-hash", env("SEGQL_STORE_HASH", ""), "BigCommerce store hash customer tokens must carry in store_hash; empty: not checked (env SEGQL_STORE_HASH)")
 	adminTokens := fs.String("admin-tokens", env("SEGQL_ADMIN_TOKENS", ""), "admin API tokens as scope:token pairs, e.g. write:<token>,read:<token> (env SEGQL_ADMIN_TOKENS)")
 	adminTokenFile := fs.String("admin-token-file", env("SEGQL_ADMIN_TOKEN_FILE", ""), "file of admin token hashes, one \"<scope> <sha256 hex>\" a line, as segql token admin prints (env SEGQL_ADMIN_TOKEN_FILE)")
-	batchWait := fs.Duration("batch-wait", envDuration("SEGQL_BATCH_WAIT", api.DefaultBatchWait), "how long a dataloader gathers keys before one store call (env SEGQL_BATCH_WAIT)")
-	shopperBatchWait := fs.Duration("shopper-batch-wait", envDuration("SEGQL_SHOPPER_BATCH_WAIT", 0), "the batch window of storefront shoppers' dataloaders: their queries reach one key a level, so 0 (no wait) by default (env SEGQL_SHOPPER_BATCH_WAIT)")
 	maxInFlight := fs.Int("max-in-flight", envInt("SEGQL_MAX_IN_FLIGHT", api.DefaultMaxInFlight()), "GraphQL requests running at once; more wait for a slot (env SEGQL_MAX_IN_FLIGHT)")
 	maxQueued := fs.Int("max-queued", envInt("SEGQL_MAX_QUEUED", api.DefaultMaxQueued), "GraphQL requests waiting for a slot; beyond, 503 OVERLOADED (env SEGQL_MAX_QUEUED)")
 	maxMembers := fs.Int("max-membership-batch", resolvers.DefaultLimits.MaxMembershipItems, "profiles per addShopperProfilesToSegment call")
@@ -235,8 +233,7 @@ func serve(ctx context.Context, logger *slog.Logger, args []string) error {
 		GraphiQLHeaders:   graphiqlHeaders,
 		Admins:            admins,
 		OpenIntrospection: *seed,
-		Loaders:           loaders.Options{Wait: *batchWait, NoBatch: *naive},
-		ShopperBatchWait:  *shopperBatchWait,
+		Loaders:           loaders.Options{NoBatch: *naive},
 		InFlight:          api.InFlight{Max: *maxInFlight, Queue: *maxQueued},
 		Limits:            limits,
 		Customers:         verifier,

@@ -36,13 +36,10 @@ type Options struct {
 	GraphiQL bool             // serve the GraphiQL page at /
 	// GraphiQLHeaders fill GraphiQL's headers editor (--demo: its admin token).
 	GraphiQLHeaders map[string]string
-	Loaders         loaders.Options
-	// ShopperBatchWait is the batch window of storefront shoppers' loaders
-	// (Loaders.Wait is the admins'). A shopper reaches only their own
-	// objects, one key a level, so a window has little to gather and
-	// mostly adds its length to every level; zero, the default, waits not.
-	ShopperBatchWait time.Duration
-	Limits           resolvers.Limits
+	// Loaders tune the per-root-field loaders; MaxBatch 0 takes
+	// DefaultMaxBatch.
+	Loaders loaders.Options
+	Limits  resolvers.Limits
 	// RequestLimits bound one request's size, depth, aliases, cost and
 	// list arguments; zero fields take the defaults in limits.go.
 	RequestLimits Limits
@@ -81,8 +78,10 @@ type Options struct {
 const (
 	DefaultRequestTimeout = 10 * time.Second
 	DefaultQueryCacheSize = 1000
-	DefaultBatchWait      = time.Millisecond
-	DefaultMaxBatch       = 1000
+	// DefaultMaxBatch caps the keys of one store call. It is the default
+	// cost limit: no level of a query within it holds more objects, so
+	// every level is one call.
+	DefaultMaxBatch = 10000
 )
 
 // New builds segql's HTTP handler.
@@ -141,18 +140,11 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	acc := access{open: o.OpenIntrospection}
 	gql.Use(acc)
 	gql.Use(extension.AutomaticPersistedQuery{Cache: persisted})
+	gql.Use(loaders.PerRootField{Store: data, Options: o.Loaders})
 	gql.SetErrorPresenter(presentError(o.Logger, acc.suggests))
 	gql.SetRecoverFunc(recoverPanic(o.Logger))
 
 	var graphqlHandler http.Handler = unexpired(gql)
-	shopperLoaders := o.Loaders
-	shopperLoaders.Wait = o.ShopperBatchWait
-	graphqlHandler = loaders.Middleware(data, func(r *http.Request) loaders.Options {
-		if auth.FromContext(r.Context()).IsShopper() {
-			return shopperLoaders
-		}
-		return o.Loaders
-	}, graphqlHandler)
 	graphqlHandler = limitInFlight(o.InFlight.withDefaults(), o.Metrics, graphqlHandler)
 	graphqlHandler = limitRate(o, data, graphqlHandler)
 	graphqlHandler = principal(auth.Authenticator{Admins: o.Admins, Customers: o.Customers}, o.Logger, graphqlHandler)

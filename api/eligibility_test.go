@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/segql/segql/api"
-	"github.com/segql/segql/loaders"
 	"github.com/segql/segql/store"
 )
 
@@ -237,7 +235,7 @@ func TestEligibilityFollowsWrites(t *testing.T) {
 // TestEligibilityIsBatched checks that the eligibility of a whole page of
 // profiles costs a fixed number of store round trips.
 func TestEligibilityIsBatched(t *testing.T) {
-	ts := newTestServer(t, func(o *api.Options) { o.Loaders = loaders.Options{Wait: 100 * time.Millisecond} })
+	ts := newTestServer(t)
 	ts.load(eligibilityFixture(time.Now()))
 	before := ts.storeQueries()
 	var data struct {

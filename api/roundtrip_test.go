@@ -112,14 +112,10 @@ func TestNestedQueryRoundTrips(t *testing.T) {
 		{"postgres", func(t testing.TB) []func(*api.Options) { return []func(*api.Options){onPostgres(t)} }},
 	} {
 		t.Run(backend.name, func(t *testing.T) {
-			// A wide batching window so that every key of a level lands in one
-			// batch even on a loaded machine under -race; the count, not the
-			// clock, is asserted.
-			wide := func(o *api.Options) { o.Loaders = loaders.Options{Wait: 100 * time.Millisecond} }
 			// Four nested pages of 50 are far over the cost limit; this test
 			// is about round trips, not cost.
 			uncosted := func(o *api.Options) { o.RequestLimits.MaxCost = -1 }
-			ts := newTestServer(t, append(backend.opts(t), wide, uncosted)...)
+			ts := newTestServer(t, append(backend.opts(t), uncosted)...)
 			ts.load(grid(50))
 			testNestedRoundTrips(t, ts)
 		})
@@ -182,11 +178,7 @@ func BenchmarkNestedQuery(b *testing.B) {
 		opts loaders.Options
 	}{
 		{"naive", loaders.Options{NoBatch: true}},
-		{"wait=0", loaders.Options{Wait: 0}},
-		{"wait=250us", loaders.Options{Wait: 250 * time.Microsecond}},
-		{"wait=1ms", loaders.Options{Wait: time.Millisecond}},
-		{"wait=4ms", loaders.Options{Wait: 4 * time.Millisecond}},
-		{"wait=16ms", loaders.Options{Wait: 16 * time.Millisecond}},
+		{"planned", loaders.Options{}},
 	}
 	backends := []struct {
 		name  string

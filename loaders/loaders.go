@@ -1,16 +1,16 @@
 // Package loaders holds the per-request dataloaders: one loader per
-// lookup, built fresh for every request by Middleware and fetched with For.
-// Each batch is one store call, so a query costs as many store round trips
-// as it has levels, never one per item.
+// lookup, built fresh for every root field of an operation and fetched
+// with For. Batches are dispatched explicitly (Loader.Prefetch), never by
+// a timer, so a query costs a number of store round trips that follows
+// from the query alone.
 package loaders
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/segql/segql/store"
@@ -21,10 +21,7 @@ var ErrNotFound = errors.New("not found")
 
 // Options tune how loaders batch.
 type Options struct {
-	// Wait is how long a loader collects keys before it calls the store: a
-	// latency floor per query level, chosen by measurement (see README).
-	Wait time.Duration
-	// MaxBatch caps the keys of one store call.
+	// MaxBatch caps the keys of one store call; 0: no cap.
 	MaxBatch int
 	// NoBatch makes every key its own store call: the naive N+1, kept to
 	// measure what batching saves.
@@ -33,24 +30,26 @@ type Options struct {
 	ObserveBatch func(loader string, size int)
 }
 
-// Loaders are one request's dataloaders.
+// Loaders are one root field's dataloaders.
 type Loaders struct {
-	SegmentByID           *dataloader.Loader[string, *store.Segment]
-	ProfileByID           *dataloader.Loader[string, *store.ShopperProfile]
-	ProfileByCustomerID   *dataloader.Loader[int64, *store.ShopperProfile]
-	CustomerByID          *dataloader.Loader[int64, *store.Customer]
-	PromotionByID         *dataloader.Loader[int64, *store.Promotion]
-	ProfileSegmentIDs     *dataloader.Loader[string, []string]
-	EnabledPromotions     *dataloader.Loader[struct{}, []*store.Promotion]
-	SegmentProfiles       *dataloader.Loader[PageKey[string, string], store.PageOf[*store.ShopperProfile]]
-	ProfileSegments       *dataloader.Loader[PageKey[string, string], store.PageOf[*store.Segment]]
-	SegmentPromotions     *dataloader.Loader[PageKey[string, int64], store.PageOf[*store.Promotion]]
-	SegmentProfileCount   *dataloader.Loader[string, int]
-	ProfileSegmentCount   *dataloader.Loader[string, int]
-	SegmentPromotionCount *dataloader.Loader[string, int]
+	SegmentByID           *Loader[string, *store.Segment]
+	ProfileByID           *Loader[string, *store.ShopperProfile]
+	ProfileByCustomerID   *Loader[int64, *store.ShopperProfile]
+	CustomerByID          *Loader[int64, *store.Customer]
+	PromotionByID         *Loader[int64, *store.Promotion]
+	ProfileSegmentIDs     *Loader[string, []string]
+	EnabledPromotions     *Loader[struct{}, []*store.Promotion]
+	SegmentProfiles       *Loader[PageKey[string, string], store.PageOf[*store.ShopperProfile]]
+	ProfileSegments       *Loader[PageKey[string, string], store.PageOf[*store.Segment]]
+	SegmentPromotions     *Loader[PageKey[string, int64], store.PageOf[*store.Promotion]]
+	SegmentProfileCount   *Loader[string, int]
+	ProfileSegmentCount   *Loader[string, int]
+	SegmentPromotionCount *Loader[string, int]
+	// Naive reports the naive mode (Options.NoBatch): nothing is prefetched.
+	Naive bool
 }
 
-// New builds a fresh set of loaders over s; they live for one request.
+// New builds a fresh set of loaders over s.
 func New(s store.Store, o Options) *Loaders {
 	return &Loaders{
 		SegmentByID:           newLoader(o, "segment", byKey(s.SegmentsByIDs)),
@@ -66,25 +65,8 @@ func New(s store.Store, o Options) *Loaders {
 		SegmentProfileCount:   newLoader(o, "segment_profile_count", all(s.CountSegmentProfiles)),
 		ProfileSegmentCount:   newLoader(o, "profile_segment_count", all(s.CountProfileSegments)),
 		SegmentPromotionCount: newLoader(o, "segment_promotion_count", all(s.CountSegmentPromotions)),
+		Naive:                 o.NoBatch,
 	}
-}
-
-func newLoader[K comparable, V any](o Options, name string, fetch dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	batch := fetch
-	if o.ObserveBatch != nil {
-		batch = func(ctx context.Context, keys []K) []*dataloader.Result[V] {
-			o.ObserveBatch(name, len(keys))
-			return fetch(ctx, keys)
-		}
-	}
-	if o.NoBatch {
-		return dataloader.NewBatchedLoader(batch, dataloader.WithBatchCapacity[K, V](1), dataloader.WithWait[K, V](0))
-	}
-	opts := []dataloader.Option[K, V]{dataloader.WithWait[K, V](o.Wait)}
-	if o.MaxBatch > 0 {
-		opts = append(opts, dataloader.WithBatchCapacity[K, V](o.MaxBatch))
-	}
-	return dataloader.NewBatchedLoader(batch, opts...)
 }
 
 // byKey adapts a store lookup that answers nil for a missing key.
@@ -138,23 +120,45 @@ func results[K comparable, V any](keys []K, found []V, err error, check func(V) 
 
 type ctxKey struct{}
 
-// Middleware gives every request its own loaders, so nothing loaded for one
-// request is seen by another and no loader outlives its request.
-// options picks the loaders' options for each request.
-func Middleware(s store.Store, options func(*http.Request) Options, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := context.WithValue(r.Context(), ctxKey{}, New(s, options(r)))
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
+// With returns ctx carrying l.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
 }
 
-// For returns the request's loaders.
+// For returns the loaders of the root field being resolved.
 func For(ctx context.Context) *Loaders {
 	return ctx.Value(ctxKey{}).(*Loaders)
 }
 
+// PerRootField is the gqlgen extension that gives every root field of an
+// operation loaders of its own, built fresh and dropped with its answer.
+// Root fields of a query run side by side: with loaders shared between
+// them, which one fetched a key first, and so how many store calls the
+// operation made, would depend on scheduling. Apart, each root field's
+// calls follow from its own selections.
+type PerRootField struct {
+	Store   store.Store
+	Options Options
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.RootFieldInterceptor
+} = PerRootField{}
+
+// ExtensionName names the extension for gqlgen.
+func (PerRootField) ExtensionName() string { return "PerRootFieldLoaders" }
+
+// Validate accepts every schema.
+func (PerRootField) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptRootField runs the root field with loaders of its own.
+func (e PerRootField) InterceptRootField(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	return next(With(ctx, New(e.Store, e.Options)))
+}
+
 // Find loads one key and answers nil, without error, when it is missing.
-func Find[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, *V], key K) (*V, error) {
+func Find[K comparable, V any](ctx context.Context, l *Loader[K, *V], key K) (*V, error) {
 	v, err := l.Load(ctx, key)()
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
@@ -163,8 +167,8 @@ func Find[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, *V],
 }
 
 // FindMany loads keys in one batch and answers nil for each missing one.
-func FindMany[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, *V], keys []K) ([]*V, error) {
-	vs, errs := l.LoadMany(ctx, keys)()
+func FindMany[K comparable, V any](ctx context.Context, l *Loader[K, *V], keys []K) ([]*V, error) {
+	vs, errs := l.LoadMany(ctx, keys)
 	for i, err := range errs {
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, err
@@ -177,7 +181,7 @@ func FindMany[K comparable, V any](ctx context.Context, l *dataloader.Loader[K, 
 }
 
 // Clear forgets every loaded value, for reads that follow a write in the
-// same request.
+// same root field.
 func (l *Loaders) Clear() {
 	l.SegmentByID.ClearAll()
 	l.ProfileByID.ClearAll()

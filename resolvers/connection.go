@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	"github.com/segql/segql/loaders"
 	"github.com/segql/segql/resolvers/page"
 	"github.com/segql/segql/store"
@@ -42,8 +40,8 @@ func list[N any, K store.Key](ctx context.Context, args page.Args,
 // edgeList answers a connection below a parent through the loaders: pages
 // of every parent at one level share one store call, and so do counts.
 func edgeList[P comparable, N any, K store.Key](ctx context.Context, parent P, args page.Args,
-	pages *dataloader.Loader[loaders.PageKey[P, K], store.PageOf[N]],
-	counts *dataloader.Loader[P, int], key func(N) K,
+	pages *loaders.Loader[loaders.PageKey[P, K], store.PageOf[N]],
+	counts *loaders.Loader[P, int], key func(N) K,
 ) (*page.Connection[N], error) {
 	p, err := page.Parse[K](args)
 	if err != nil {

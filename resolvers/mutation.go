@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/segql/segql/graph"
 	"github.com/segql/segql/graph/model"
 	"github.com/segql/segql/loaders"
@@ -31,6 +33,7 @@ func (r *mutationResolver) CreateSegments(ctx context.Context, input []*model.Cr
 		return nil, err
 	}
 	written(ctx)
+	r.prefetchPayload(ctx, "CreateSegmentsPayload", map[string]func(*plan, ast.SelectionSet){"segments": objectsOf((*plan).segments, res.Items)})
 	return &model.CreateSegmentsPayload{Segments: nonNil(res.Items), UserErrors: userErrors("input", res.Errors)}, nil
 }
 
@@ -47,6 +50,7 @@ func (r *mutationResolver) UpdateSegments(ctx context.Context, input []*model.Up
 		return nil, err
 	}
 	written(ctx)
+	r.prefetchPayload(ctx, "UpdateSegmentsPayload", map[string]func(*plan, ast.SelectionSet){"segments": objectsOf((*plan).segments, res.Items)})
 	return &model.UpdateSegmentsPayload{Segments: nonNil(res.Items), UserErrors: userErrors("input", res.Errors)}, nil
 }
 
@@ -59,13 +63,15 @@ func (r *mutationResolver) DeleteSegments(ctx context.Context, uuids []string) (
 		return nil, err
 	}
 	written(ctx)
-	invalidated, err := loaders.FindMany(ctx, loaders.For(ctx).PromotionByID, res.InvalidatedPromotionIDs)
+	found, err := loaders.FindMany(ctx, loaders.For(ctx).PromotionByID, res.InvalidatedPromotionIDs)
 	if err != nil {
 		return nil, err
 	}
+	invalidated := dropNil(found)
+	r.prefetchPayload(ctx, "DeleteSegmentsPayload", map[string]func(*plan, ast.SelectionSet){"invalidatedPromotions": objectsOf((*plan).promotions, invalidated)})
 	return &model.DeleteSegmentsPayload{
 		DeletedUuids:          nonNil(res.IDs),
-		InvalidatedPromotions: dropNil(invalidated),
+		InvalidatedPromotions: invalidated,
 		UserErrors:            userErrors("uuids", res.Errors),
 	}, nil
 }
@@ -83,6 +89,7 @@ func (r *mutationResolver) CreateShopperProfiles(ctx context.Context, input []*m
 		return nil, err
 	}
 	written(ctx)
+	r.prefetchPayload(ctx, "CreateShopperProfilesPayload", map[string]func(*plan, ast.SelectionSet){"shopperProfiles": objectsOf((*plan).profiles, res.Items)})
 	return &model.CreateShopperProfilesPayload{ShopperProfiles: nonNil(res.Items), UserErrors: userErrors("input", res.Errors)}, nil
 }
 
@@ -111,6 +118,7 @@ func (r *mutationResolver) AddShopperProfilesToSegment(ctx context.Context, segm
 	if err != nil {
 		return nil, err
 	}
+	r.prefetchPayload(ctx, "AddShopperProfilesToSegmentPayload", membershipPlans(segment, changed, unchanged, "added", "alreadyMembers"))
 	return &model.AddShopperProfilesToSegmentPayload{
 		Segment: segment, Added: changed, AlreadyMembers: unchanged,
 		UserErrors: membershipErrors(res.Errors),
@@ -130,6 +138,7 @@ func (r *mutationResolver) RemoveShopperProfilesFromSegment(ctx context.Context,
 	if err != nil {
 		return nil, err
 	}
+	r.prefetchPayload(ctx, "RemoveShopperProfilesFromSegmentPayload", membershipPlans(segment, changed, unchanged, "removed", "notMembers"))
 	return &model.RemoveShopperProfilesFromSegmentPayload{
 		Segment: segment, Removed: changed, NotMembers: unchanged,
 		UserErrors: membershipErrors(res.Errors),
@@ -154,6 +163,20 @@ func (r *mutationResolver) membershipPayload(ctx context.Context, segmentUUID st
 		return nil, nil, nil, err
 	}
 	return segment, dropNil(profiles[:len(res.Changed)]), dropNil(profiles[len(res.Changed):]), nil
+}
+
+// membershipPlans plans a membership payload: its segment and the
+// profiles listed under changedField and unchangedField.
+func membershipPlans(segment *store.Segment, changed, unchanged []*store.ShopperProfile, changedField, unchangedField string) map[string]func(*plan, ast.SelectionSet) {
+	var segs []*store.Segment
+	if segment != nil {
+		segs = []*store.Segment{segment}
+	}
+	return map[string]func(*plan, ast.SelectionSet){
+		"segment":      objectsOf((*plan).segments, segs),
+		changedField:   objectsOf((*plan).profiles, changed),
+		unchangedField: objectsOf((*plan).profiles, unchanged),
+	}
 }
 
 // membershipErrors names the argument a membership userError is about: the
@@ -195,6 +218,7 @@ func (r *mutationResolver) UpsertCustomers(ctx context.Context, input []*model.C
 		return nil, err
 	}
 	written(ctx)
+	r.prefetchPayload(ctx, "UpsertCustomersPayload", map[string]func(*plan, ast.SelectionSet){"customers": objectsOf((*plan).customers, res.Items)})
 	return &model.UpsertCustomersPayload{Customers: nonNil(res.Items), UserErrors: userErrors("input", res.Errors)}, nil
 }
 
@@ -220,7 +244,7 @@ func (r *mutationResolver) CreatePromotion(ctx context.Context, input model.Crea
 		return nil, err
 	}
 	written(ctx)
-	return promotionPayload(res), nil
+	return r.promotionPayload(ctx, res), nil
 }
 
 func (r *mutationResolver) UpdatePromotion(ctx context.Context, input model.UpdatePromotionInput) (*model.PromotionPayload, error) {
@@ -233,7 +257,7 @@ func (r *mutationResolver) UpdatePromotion(ctx context.Context, input model.Upda
 		return nil, err
 	}
 	written(ctx)
-	return promotionPayload(res), nil
+	return r.promotionPayload(ctx, res), nil
 }
 
 func (r *mutationResolver) DeletePromotions(ctx context.Context, promotionIds []int64) (*model.DeletePromotionsPayload, error) {
@@ -248,7 +272,8 @@ func (r *mutationResolver) DeletePromotions(ctx context.Context, promotionIds []
 	return &model.DeletePromotionsPayload{DeletedPromotionIds: nonNil(res.IDs), UserErrors: userErrors("promotionIds", res.Errors)}, nil
 }
 
-func promotionPayload(res store.Written[*store.Promotion]) *model.PromotionPayload {
+func (r *mutationResolver) promotionPayload(ctx context.Context, res store.Written[*store.Promotion]) *model.PromotionPayload {
+	r.prefetchPayload(ctx, "PromotionPayload", map[string]func(*plan, ast.SelectionSet){"promotion": objectsOf((*plan).promotions, res.Items)})
 	// One promotion per call: its errors name fields of input, not an index.
 	for i := range res.Errors {
 		res.Errors[i].Index = -1

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/segql/segql/graph"
 	"github.com/segql/segql/loaders"
 	"github.com/segql/segql/store"
@@ -49,6 +51,38 @@ func (r *promotionResolver) TargetedSegments(ctx context.Context, obj *store.Pro
 	}
 	slices.SortFunc(out, func(a, b *store.Segment) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// promotions plans the selections on promotions: the segments their
+// conditions name.
+func (p *plan) promotions(sel ast.SelectionSet, promos []*store.Promotion) {
+	if len(promos) == 0 {
+		return
+	}
+	for _, f := range p.fields(sel, promotionTypes) {
+		if f.Name != "targetedSegments" {
+			continue
+		}
+		var segs []string
+		for _, pr := range promos {
+			if pr.Customer.Segments != nil {
+				segs = append(segs, pr.Customer.Segments.SegmentIDs()...)
+			}
+		}
+		p.shopperData() // a shopper sees only the segments they are in
+		related(p, f, p.l.SegmentByID, segs, p.segments)
+	}
+}
+
+// targets reports whether a selection on promotions reads their targeted
+// segments, the one field of a promotion that loads.
+func (p *plan) targets(sel ast.SelectionSet) bool {
+	for _, f := range p.fields(sel, promotionTypes) {
+		if f.Name == "targetedSegments" {
+			return true
+		}
+	}
+	return false
 }
 
 func nonNil[T any](s []T) []T {

@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/segql/segql/auth"
 	"github.com/segql/segql/graph"
 	"github.com/segql/segql/graph/model"
@@ -29,27 +32,32 @@ func (r *queryResolver) Node(ctx context.Context, id string) (store.Node, error)
 	return nodes[0], nil
 }
 
-// Nodes starts every lookup before waiting on any, so ids of one type share
-// one batch.
+// Nodes loads the objects of each type in one batch, then plans what the
+// selections on them read.
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]store.Node, error) {
 	if len(ids) > maxListArg {
 		return nil, badInput("nodes takes at most %d ids", maxListArg)
 	}
-	l := loaders.For(ctx)
-	waits := make([]func() (store.Node, error), len(ids))
+	keys := make([]nodeKey, len(ids))
 	for i, id := range ids {
-		waits[i] = loadNode(ctx, l, id)
+		keys[i] = parseNodeID(id)
 	}
+	r.prefetch(ctx, func(p *plan, _ graphql.CollectedField) {
+		for _, k := range keys {
+			k.want(p)
+		}
+		p.shopperData() // another shopper's object answers as a missing one
+	})
+	l := loaders.For(ctx)
 	out := make([]store.Node, len(ids))
-	for i, wait := range waits {
-		n, err := wait()
+	for i, k := range keys {
+		n, err := k.load(ctx, l)
 		if err != nil {
 			return nil, err
 		}
 		if n == nil {
 			continue
 		}
-		// Another shopper's object answers as a missing one.
 		ok, err := r.visible(ctx, n)
 		if err != nil {
 			return nil, err
@@ -58,49 +66,121 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]store.Node, 
 			out[i] = n
 		}
 	}
+	r.prefetch(ctx, func(p *plan, root graphql.CollectedField) { p.nodes(root.Selections, out) })
 	return out, nil
 }
 
-// loadNode starts loading the object a global id names; an id that names
-// nothing answers nil, exactly as a missing object does.
-func loadNode(ctx context.Context, l *loaders.Loaders, id string) func() (store.Node, error) {
-	none := func() (store.Node, error) { return nil, nil }
-	typ, key, ok := store.ParseGlobalID(id)
-	if !ok {
-		return none
-	}
-	switch typ {
-	case store.TypeSegment:
-		if !store.ValidUUID(key) {
-			return none
-		}
-		return nodeThunk(l.SegmentByID.Load(ctx, key))
-	case store.TypeShopperProfile:
-		if !store.ValidUUID(key) {
-			return none
-		}
-		return nodeThunk(l.ProfileByID.Load(ctx, key))
-	case store.TypeCustomer, store.TypePromotion:
-		n, err := strconv.ParseInt(key, 10, 64)
-		if err != nil {
-			return none
-		}
-		if typ == store.TypeCustomer {
-			return nodeThunk(l.CustomerByID.Load(ctx, n))
-		}
-		return nodeThunk(l.PromotionByID.Load(ctx, n))
-	}
-	return none
+// nodeKey is the object a global id names: its type and key. An id that
+// names nothing has no type and answers nil, exactly as a missing object.
+type nodeKey struct {
+	typ string
+	id  string // segments and profiles
+	n   int64  // customers and promotions
 }
 
-func nodeThunk[V any](thunk func() (*V, error)) func() (store.Node, error) {
-	return func() (store.Node, error) {
-		v, err := thunk()
-		if err != nil || v == nil {
-			return nil, notFoundIsNil(err)
-		}
-		return v, nil
+func parseNodeID(id string) nodeKey {
+	typ, key, ok := store.ParseGlobalID(id)
+	if !ok {
+		return nodeKey{}
 	}
+	switch typ {
+	case store.TypeSegment, store.TypeShopperProfile:
+		if store.ValidUUID(key) {
+			return nodeKey{typ: typ, id: key}
+		}
+	case store.TypeCustomer, store.TypePromotion:
+		if n, err := strconv.ParseInt(key, 10, 64); err == nil {
+			return nodeKey{typ: typ, n: n}
+		}
+	}
+	return nodeKey{}
+}
+
+func (k nodeKey) want(p *plan) {
+	switch k.typ {
+	case store.TypeSegment:
+		want(p, p.l.SegmentByID, k.id)
+	case store.TypeShopperProfile:
+		want(p, p.l.ProfileByID, k.id)
+	case store.TypeCustomer:
+		want(p, p.l.CustomerByID, k.n)
+	case store.TypePromotion:
+		want(p, p.l.PromotionByID, k.n)
+	}
+}
+
+func (k nodeKey) load(ctx context.Context, l *loaders.Loaders) (store.Node, error) {
+	switch k.typ {
+	case store.TypeSegment:
+		return asNode(loaders.Find(ctx, l.SegmentByID, k.id))
+	case store.TypeShopperProfile:
+		return asNode(loaders.Find(ctx, l.ProfileByID, k.id))
+	case store.TypeCustomer:
+		return asNode(loaders.Find(ctx, l.CustomerByID, k.n))
+	case store.TypePromotion:
+		return asNode(loaders.Find(ctx, l.PromotionByID, k.n))
+	}
+	return nil, nil
+}
+
+func asNode[V any, PV interface {
+	*V
+	store.Node
+}](v PV, err error) (store.Node, error) {
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// nodes plans the selections on objects of any type.
+func (p *plan) nodes(sel ast.SelectionSet, ns []store.Node) {
+	var (
+		segs   []*store.Segment
+		profs  []*store.ShopperProfile
+		custs  []*store.Customer
+		promos []*store.Promotion
+	)
+	for _, n := range ns {
+		switch n := n.(type) {
+		case *store.Segment:
+			segs = append(segs, n)
+		case *store.ShopperProfile:
+			profs = append(profs, n)
+		case *store.Customer:
+			custs = append(custs, n)
+		case *store.Promotion:
+			promos = append(promos, n)
+		}
+	}
+	p.segments(sel, segs)
+	p.profiles(sel, profs)
+	p.customers(sel, custs)
+	p.promotions(sel, promos)
+}
+
+// planned plans the selections on the one object a root field answers.
+func planned[V any](ctx context.Context, r *Resolver, v *V, err error, children func(*plan, ast.SelectionSet, []*V)) (*V, error) {
+	if err != nil || v == nil {
+		return v, err
+	}
+	r.prefetch(ctx, func(p *plan, root graphql.CollectedField) { children(p, root.Selections, []*V{v}) })
+	return v, nil
+}
+
+// plannedList plans the selections on the nodes of a root connection.
+func plannedList[N any](ctx context.Context, r *Resolver, c *page.Connection[N], err error, ct connType, children func(*plan, ast.SelectionSet, []N)) (*page.Connection[N], error) {
+	if err != nil {
+		return nil, err
+	}
+	r.prefetch(ctx, func(p *plan, root graphql.CollectedField) {
+		nodes, _ := p.connection(root.Selections, ct)
+		items := c.Nodes()
+		for _, sel := range nodes {
+			children(p, sel, items)
+		}
+	})
+	return c, nil
 }
 
 // The admin roots below answer storefront shoppers as if nothing existed:
@@ -110,7 +190,8 @@ func (r *queryResolver) Segment(ctx context.Context, uuid string) (*store.Segmen
 	if shopper(ctx) || !store.ValidUUID(uuid) {
 		return nil, nil
 	}
-	return loaders.Find(ctx, loaders.For(ctx).SegmentByID, uuid)
+	s, err := loaders.Find(ctx, loaders.For(ctx).SegmentByID, uuid)
+	return planned(ctx, r.Resolver, s, err, (*plan).segments)
 }
 
 func (r *queryResolver) Segments(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.SegmentFilter) (*page.SegmentConnection, error) {
@@ -129,19 +210,21 @@ func (r *queryResolver) Segments(ctx context.Context, first *int, after *string,
 			f.IDs = filter.Uuids
 		}
 	}
-	return list(ctx, page.Args{First: first, After: after, Last: last, Before: before},
+	c, err := list(ctx, page.Args{First: first, After: after, Last: last, Before: before},
 		func(ctx context.Context, p store.Page[string]) (store.PageOf[*store.Segment], error) {
 			return r.Store.ListSegments(ctx, f, p)
 		},
 		func(ctx context.Context) (int, error) { return r.Store.CountSegments(ctx, f) },
 		segmentKey)
+	return plannedList(ctx, r.Resolver, c, err, segmentConn, (*plan).segments)
 }
 
 func (r *queryResolver) ShopperProfile(ctx context.Context, uuid string) (*store.ShopperProfile, error) {
 	if shopper(ctx) || !store.ValidUUID(uuid) {
 		return nil, nil
 	}
-	return loaders.Find(ctx, loaders.For(ctx).ProfileByID, uuid)
+	p, err := loaders.Find(ctx, loaders.For(ctx).ProfileByID, uuid)
+	return planned(ctx, r.Resolver, p, err, (*plan).profiles)
 }
 
 func (r *queryResolver) ShopperProfiles(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.ShopperProfileFilter) (*page.ShopperProfileConnection, error) {
@@ -155,19 +238,21 @@ func (r *queryResolver) ShopperProfiles(ctx context.Context, first *int, after *
 		}
 		f.CustomerIDs = filter.CustomerIds
 	}
-	return list(ctx, page.Args{First: first, After: after, Last: last, Before: before},
+	c, err := list(ctx, page.Args{First: first, After: after, Last: last, Before: before},
 		func(ctx context.Context, p store.Page[string]) (store.PageOf[*store.ShopperProfile], error) {
 			return r.Store.ListShopperProfiles(ctx, f, p)
 		},
 		func(ctx context.Context) (int, error) { return r.Store.CountShopperProfiles(ctx, f) },
 		profileKey)
+	return plannedList(ctx, r.Resolver, c, err, profileConn, (*plan).profiles)
 }
 
 func (r *queryResolver) Customer(ctx context.Context, customerID int64) (*store.Customer, error) {
 	if shopper(ctx) {
 		return nil, nil
 	}
-	return loaders.Find(ctx, loaders.For(ctx).CustomerByID, customerID)
+	c, err := loaders.Find(ctx, loaders.For(ctx).CustomerByID, customerID)
+	return planned(ctx, r.Resolver, c, err, (*plan).customers)
 }
 
 func (r *queryResolver) Customers(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.CustomerFilter) (*page.CustomerConnection, error) {
@@ -182,17 +267,23 @@ func (r *queryResolver) Customers(ctx context.Context, first *int, after *string
 		f.Emails = filter.Emails
 		f.CustomerGroupID = filter.CustomerGroupID
 	}
-	return list(ctx, page.Args{First: first, After: after, Last: last, Before: before},
+	c, err := list(ctx, page.Args{First: first, After: after, Last: last, Before: before},
 		func(ctx context.Context, p store.Page[int64]) (store.PageOf[*store.Customer], error) {
 			return r.Store.ListCustomers(ctx, f, p)
 		},
 		func(ctx context.Context) (int, error) { return r.Store.CountCustomers(ctx, f) },
 		customerKey)
+	return plannedList(ctx, r.Resolver, c, err, customerConn, (*plan).customers)
 }
 
 func (r *queryResolver) Promotion(ctx context.Context, promotionID int64) (*store.Promotion, error) {
+	r.prefetch(ctx, func(p *plan, _ graphql.CollectedField) {
+		want(p, p.l.PromotionByID, promotionID)
+		p.shopperData()
+	})
 	p, err := loaders.Find(ctx, loaders.For(ctx).PromotionByID, promotionID)
-	return onlyVisible(ctx, r.Resolver, p, err)
+	p, err = onlyVisible(ctx, r.Resolver, p, err)
+	return planned(ctx, r.Resolver, p, err, (*plan).promotions)
 }
 
 func (r *queryResolver) Promotions(ctx context.Context, first *int, after *string, last *int, before *string, filter *model.PromotionFilter) (*page.PromotionConnection, error) {
@@ -212,19 +303,24 @@ func (r *queryResolver) Promotions(ctx context.Context, first *int, after *strin
 		}
 	}
 	args := page.Args{First: first, After: after, Last: last, Before: before}
+	var c *page.PromotionConnection
+	var err error
 	if p := auth.FromContext(ctx); p.IsShopper() {
-		return r.openPromotionList(ctx, p, f, args)
+		c, err = r.openPromotionList(ctx, p, f, args)
+	} else {
+		c, err = list(ctx, args,
+			func(ctx context.Context, p store.Page[int64]) (store.PageOf[*store.Promotion], error) {
+				return r.Store.ListPromotions(ctx, f, p)
+			},
+			func(ctx context.Context) (int, error) { return r.Store.CountPromotions(ctx, f) },
+			promotionKey)
 	}
-	return list(ctx, args,
-		func(ctx context.Context, p store.Page[int64]) (store.PageOf[*store.Promotion], error) {
-			return r.Store.ListPromotions(ctx, f, p)
-		},
-		func(ctx context.Context) (int, error) { return r.Store.CountPromotions(ctx, f) },
-		promotionKey)
+	return plannedList(ctx, r.Resolver, c, err, promotionConn, (*plan).promotions)
 }
 
 func (r *queryResolver) Viewer(ctx context.Context) (*auth.Principal, error) {
 	p := auth.FromContext(ctx)
+	r.prefetch(ctx, func(pl *plan, root graphql.CollectedField) { pl.viewer(root.Selections, p) })
 	return &p, nil
 }
 
@@ -236,6 +332,10 @@ func (r *queryResolver) openPromotionList(ctx context.Context, p auth.Principal,
 	if err != nil {
 		return nil, argError(err)
 	}
+	r.prefetch(ctx, func(pl *plan, _ graphql.CollectedField) {
+		pl.shopperData()
+		want(pl, pl.l.EnabledPromotions, struct{}{})
+	})
 	open, err := r.openPromotions(ctx, p)
 	if err != nil {
 		return nil, err
