@@ -41,6 +41,7 @@ var allWorkloads = []string{wlFloor, wlStorefront, wlAdminNested, wlAdminNaive, 
 type request struct {
 	body  []byte
 	token string
+	write bool // a membership write: a warm-up does not repeat it
 }
 
 // workload makes the requests of one workload.
@@ -64,13 +65,9 @@ func gqlBody(query string, vars map[string]any) []byte {
 
 // fixture is what the workloads choose from.
 type fixture struct {
-	data           *Dataset
-	adminToken     string
-	customerTokens []string
-}
-
-func storefrontRequest(f *fixture, token string) request {
-	return request{body: gqlBody(storefrontQuery, nil), token: token}
+	data       *Dataset
+	adminToken string
+	viewers    *viewers
 }
 
 func adminNestedRequest(f *fixture, segment string) request {
@@ -79,12 +76,14 @@ func adminNestedRequest(f *fixture, segment string) request {
 
 func newWorkload(name string, f *fixture) workload {
 	storefrontBody := gqlBody(storefrontQuery, nil)
-	randomCustomer := func() string { return f.customerTokens[rand.IntN(len(f.customerTokens))] }
-	storefront := func() request { return request{body: storefrontBody, token: randomCustomer()} }
+	// A different signed-in shopper on each request: the viewers in
+	// their shuffled order, round and round.
+	nextViewer := cycle(f.viewers.tokens)
+	storefront := func() request { return request{body: storefrontBody, token: nextViewer()} }
 	allCustomers := func() []request {
-		var rs []request
-		for _, t := range f.customerTokens {
-			rs = append(rs, storefrontRequest(f, t))
+		rs := make([]request, 0, len(f.viewers.tokens))
+		for _, t := range f.viewers.tokens {
+			rs = append(rs, request{body: storefrontBody, token: t})
 		}
 		return rs
 	}
@@ -164,8 +163,11 @@ type stepResult struct {
 	P99, Max   time.Duration
 	CPU        time.Duration // the configuration's processes
 	LoadCPU    time.Duration // this process (the load generator)
-	Failures   []string      // samples of what went wrong
-	failCount  map[string]int
+	// MaxInFlight is the most requests waiting for their answers at
+	// once, as the load generator saw them.
+	MaxInFlight int
+	Failures    []string // samples of what went wrong
+	failCount   map[string]int
 }
 
 func (r stepResult) okShare() float64 {
@@ -229,6 +231,29 @@ type attacker struct {
 // the answers. onStart, when set, runs as the attack starts (a profile
 // fetch).
 func (a *attacker) attack(ctx context.Context, next func() request, rate int, dur time.Duration, onStart func()) stepResult {
+	return a.paced(ctx, next, vegeta.Rate{Freq: rate, Per: time.Second}, rate, dur, onStart)
+}
+
+// attackCount sends exactly n of next's requests at rate per second.
+func (a *attacker) attackCount(ctx context.Context, next func() request, rate, n int) stepResult {
+	return a.paced(ctx, next, countPacer{ConstantPacer: vegeta.ConstantPacer{Freq: rate, Per: time.Second}, n: uint64(n)}, rate, 0, nil)
+}
+
+// countPacer is a constant rate that stops after n requests.
+type countPacer struct {
+	vegeta.ConstantPacer
+	n uint64
+}
+
+func (p countPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
+	if hits >= p.n {
+		return 0, true
+	}
+	return p.ConstantPacer.Pace(elapsed, hits)
+}
+
+// paced runs one attack with pacer, for dur (0: until the pacer stops).
+func (a *attacker) paced(ctx context.Context, next func() request, pacer vegeta.Pacer, rate int, dur time.Duration, onStart func()) stepResult {
 	workers := uint64(max(4, min(rate/20, 64)))
 	// A client of its own, so its connections are closed after the attack
 	// and none lingers in the server into the next one.
@@ -248,13 +273,15 @@ func (a *attacker) attack(ctx context.Context, next func() request, rate int, du
 		go onStart()
 	}
 	var metrics vegeta.Metrics
-	results := atk.Attack(a.target.targeter(next), vegeta.Rate{Freq: rate, Per: time.Second}, dur, "bench")
+	var spans []span
+	results := atk.Attack(a.target.targeter(next), pacer, dur, "bench")
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stop()
 	for r := range results {
 		metrics.Add(r)
 		res.Requests++
 		lats = append(lats, r.Latency)
+		spans = append(spans, span{r.Timestamp, r.Timestamp.Add(r.Latency)})
 		why := checkBody(int(r.Code), r.Body)
 		if why == "" && r.Error != "" {
 			why = "error: " + r.Error
@@ -281,6 +308,7 @@ func (a *attacker) attack(ctx context.Context, next func() request, rate int, du
 	res.CPU = cpuSince(before, takeCPU(a.procs.pids()))
 	res.LoadCPU = selfCPU() - loadBefore
 	res.SentRate = metrics.Rate
+	res.MaxInFlight = maxInFlight(spans)
 	if elapsed > 0 {
 		res.Throughput = float64(res.OK) / elapsed.Seconds()
 	}
@@ -290,6 +318,35 @@ func (a *attacker) attack(ctx context.Context, next func() request, rate int, du
 		res.Max = lats[len(lats)-1]
 	}
 	return res
+}
+
+// span is when one request was sent and when its answer was read.
+type span struct{ start, end time.Time }
+
+// maxInFlight is the most spans open at one moment. A span that ends
+// when another starts does not overlap it.
+func maxInFlight(spans []span) int {
+	type event struct {
+		at    time.Time
+		delta int
+	}
+	events := make([]event, 0, 2*len(spans))
+	for _, s := range spans {
+		events = append(events, event{s.start, 1}, event{s.end, -1})
+	}
+	// Ends before starts at the same moment.
+	slices.SortFunc(events, func(a, b event) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.delta - b.delta
+	})
+	open, most := 0, 0
+	for _, e := range events {
+		open += e.delta
+		most = max(most, open)
+	}
+	return most
 }
 
 // quantile of sorted durations (nearest rank).

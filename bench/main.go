@@ -1,12 +1,14 @@
-// Command bench is segql's load benchmark (issue 6): it generates a
-// deterministic data set at two scales, builds segql, imports the data
+// Command bench is segql's load benchmark (issues 6 and 12): it generates
+// a deterministic data set at two scales, builds segql, imports the data
 // into SQLite, PostgreSQL and PostgreSQL with Redis, serves it as a real
-// process and attacks it at constant rates with vegeta, and writes
-// bench/REPORT.md and bench/report.png.
+// process, counts each workload's store and Redis round trips per level at
+// GOMAXPROCS 1, 2 and 8, attacks it at constant rates with vegeta, and
+// writes bench/REPORT.md and bench/report.png.
 //
 //	go run ./bench                       # everything: both scales (long)
 //	go run ./bench -scale small          # the small data set only
-//	go run ./bench -quick -scale small   # a smoke run of a minute or two
+//	go run ./bench -quick -scale small   # a smoke run of a few minutes
+//	go run ./bench -phases trips         # round trips per level only
 //
 // Run it from the repository root (it builds segql from there).
 package main
@@ -37,11 +39,20 @@ const (
 
 var allConfigs = []string{cfgSQLite, cfgPostgres, cfgPostgresRedis}
 
+// Phases: what is measured of each workload.
+const (
+	phaseTrips = "trips" // round trips per level at each GOMAXPROCS (trips.go)
+	phaseLoad  = "load"  // latency, CPU and throughput under constant rates
+)
+
+var allPhases = []string{phaseTrips, phaseLoad}
+
 // options are the command's flags.
 type options struct {
 	scales        []Scale
 	configs       []string
 	workloads     []string
+	phases        []string
 	step          time.Duration
 	warmup        time.Duration
 	refDur        time.Duration
@@ -66,6 +77,11 @@ type options struct {
 	pause         time.Duration
 	args          []string
 	serveArgs     []string // extra arguments of every segql serve
+	// The trips phase.
+	tripsProcs      []int // GOMAXPROCS of its segql processes
+	tripsRequests   int
+	tripsRate       int
+	tripsRateNested int
 }
 
 func parseFlags(root string) (*options, error) {
@@ -73,6 +89,11 @@ func parseFlags(root string) (*options, error) {
 	scale := flag.String("scale", "both", "data set: small, large or both")
 	configs := flag.String("configs", strings.Join(allConfigs, ","), "configurations, comma-separated: "+strings.Join(allConfigs, ", "))
 	workloads := flag.String("workloads", strings.Join(allWorkloads, ","), "workloads, comma-separated: "+strings.Join(allWorkloads, ", "))
+	phases := flag.String("phases", strings.Join(allPhases, ","), "what to measure of each workload, comma-separated: trips (round trips per level at each -trips-gomaxprocs), load (latency and throughput)")
+	tripsProcs := flag.String("trips-gomaxprocs", "1,2,8", "GOMAXPROCS of the trips phase's segql processes, one process each")
+	flag.IntVar(&o.tripsRequests, "trips-requests", 200, "requests of each trips run (write-mix: rounded up to whole cycles of 40)")
+	flag.IntVar(&o.tripsRate, "trips-rate", 400, "rate (req/s) of the trips runs, so that requests overlap")
+	flag.IntVar(&o.tripsRateNested, "trips-rate-nested", 40, "rate (req/s) of the trips runs of the admin-nested workloads")
 	flag.DurationVar(&o.step, "step", 5*time.Second, "duration of each constant-rate step of the throughput search")
 	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "warm-up before the measurements of each workload")
 	flag.DurationVar(&o.refDur, "ref-duration", 10*time.Second, "duration of each attack at a reference rate")
@@ -83,7 +104,7 @@ func parseFlags(root string) (*options, error) {
 	nestedRates := flag.String("rates-nested", "5,10,20,40,80,160,320,640", "rates (req/s) of the throughput search of the admin-nested workloads")
 	flag.IntVar(&o.bisect, "bisect", 3, "bisection steps between the last passing and the first failing rate")
 	flag.DurationVar(&o.p99Bound, "p99", 50*time.Millisecond, "a step passes when its p99 is below this (and ≥ 99.9% of answers are good)")
-	flag.IntVar(&o.tokens, "tokens", 2000, "customer tokens minted for the storefront workloads (random customers)")
+	flag.IntVar(&o.tokens, "tokens", 0, "customer tokens minted for the storefront workloads, which cycle through them (0: one per customer of the data set)")
 	flag.StringVar(&o.out, "out", filepath.Join(root, "bench", "REPORT.md"), "report file")
 	flag.StringVar(&o.chart, "chart", "", "chart file (PNG); default report.png beside -out")
 	flag.StringVar(&o.dataDir, "data", filepath.Join(root, "bench", ".data"), "where data sets, stores and logs go (data sets in <data>/<scale>/)")
@@ -120,6 +141,15 @@ func parseFlags(root string) (*options, error) {
 	if o.workloads, err = pickList("-workloads", *workloads, allWorkloads); err != nil {
 		return nil, err
 	}
+	if o.phases, err = pickList("-phases", *phases, allPhases); err != nil {
+		return nil, err
+	}
+	if o.tripsProcs, err = parseRates("-trips-gomaxprocs", *tripsProcs); err != nil {
+		return nil, err
+	}
+	if o.tripsRequests <= 0 || o.tripsRate <= 0 || o.tripsRateNested <= 0 {
+		return nil, fmt.Errorf("-trips-requests, -trips-rate and -trips-rate-nested must be positive")
+	}
 	if o.rates, err = parseRates("-rates", *rates); err != nil {
 		return nil, err
 	}
@@ -132,7 +162,6 @@ func parseFlags(root string) (*options, error) {
 		o.rates = slices.DeleteFunc(o.rates, func(r int) bool { return r > 400 })
 		o.nestedRates = slices.DeleteFunc(o.nestedRates, func(r int) bool { return r > 400 })
 		o.primeLimit = 100
-		o.tokens = min(o.tokens, 200)
 	}
 	if o.chart == "" {
 		o.chart = filepath.Join(filepath.Dir(o.out), "report.png")

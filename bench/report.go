@@ -41,13 +41,18 @@ type reportOptions struct {
 	RefRate, NestedRefRate, HighRefRate int
 	P99Bound                            time.Duration
 	CPUProfile                          string
+	TripsRequests                       int
+	TripsRate, TripsRateNested          int
 }
 
 type scaleReport struct {
-	Scale   Scale
-	Imports []importRow
-	Runs    []*runReport
-	Notes   []string
+	Scale    Scale
+	Imports  []importRow
+	Runs     []*runReport
+	Trips    []*tripsReport
+	Tokens   int           // customer tokens the storefront workloads cycle through
+	MintTime time.Duration // minting them took (the last configuration's)
+	Notes    []string
 }
 
 type importRow struct {
@@ -190,19 +195,43 @@ func memTotal() string {
 }
 
 func describeOptions(o *options) reportOptions {
-	return reportOptions{RefRate: o.refRate, NestedRefRate: o.nestedRefRate, HighRefRate: o.highRefRate, P99Bound: o.p99Bound, CPUProfile: o.cpuprofile}
+	return reportOptions{RefRate: o.refRate, NestedRefRate: o.nestedRefRate, HighRefRate: o.highRefRate, P99Bound: o.p99Bound, CPUProfile: o.cpuprofile,
+		TripsRequests: o.tripsRequests, TripsRate: o.tripsRate, TripsRateNested: o.tripsRateNested}
 }
 
 func describeSettings(o *options) []string {
-	return []string{
+	viewers := "one customer token per customer of the data set"
+	if o.tokens > 0 {
+		viewers = fmt.Sprintf("customer tokens for %d customers (at most)", o.tokens)
+	}
+	var lines []string
+	if slices.Contains(o.phases, phaseTrips) {
+		lines = append(lines, fmt.Sprintf("trips phase first for each workload: a fresh segql process for each GOMAXPROCS (%s), each warmed up with the sequence's distinct reads and then counting the store and Redis round trips of %d fixed requests at %d req/s (admin-nested: %d req/s); see Trips per level", joinInts(o.tripsProcs), o.tripsRequests, o.tripsRate, o.tripsRateNested))
+	}
+	if !slices.Contains(o.phases, phaseLoad) {
+		return append(lines, "no load phase (-phases "+strings.Join(o.phases, ",")+")")
+	}
+	return append(lines,
 		fmt.Sprintf("warm-up %s at %d req/s after a priming pass (every customer token or segment once%s)", o.warmup, o.refRate, map[bool]string{true: fmt.Sprintf(", at most %d", o.primeLimit)}[o.primeLimit > 0]),
 		fmt.Sprintf("reference attacks of %s at a fixed rate, %d req/s (admin-nested, naive or not, and PostGraphile: %d req/s; storefront on postgres+redis also %d req/s): p50, p99 and CPU per request come from them", o.refDur, o.refRate, o.nestedRefRate, o.highRefRate),
 		"after every attack the benchmark waits until the measured processes are idle again, so a backlog does not spill into the next one",
 		fmt.Sprintf("throughput search: constant-rate steps of %s at %v req/s (admin-nested: %v) until one fails (a step lasts long enough for at least 100 requests, up to 30 s; a failing step is run once more and fails only if it fails twice), then %d bisection steps; a step passes when p99 < %s, ≥ 99.9%% of answers are 200 with data and no errors (GraphQL errors or userErrors), and vegeta sent ≥ 95%% of the rate", o.step, o.rates, o.nestedRates, o.bisect, o.p99Bound),
-		fmt.Sprintf("%d customer tokens for random customers; a fresh segql process per (workload, configuration); rate limits off", o.tokens),
+		fmt.Sprintf("viewers of storefront and write-mix: %s, in a fixed shuffled order; requests take them one after the other, round and round, so each request has a different signed-in shopper until every one has had a turn (no per-viewer answer cache can carry the workload), and the priming pass with Redis covers every one; a fresh segql process per (workload, configuration); rate limits off", viewers),
 		"CPU per request: Δ(utime+stime) over the reference attack, from /proc/<pid>/stat, of the segql process, plus on PostgreSQL its backends (found by application_name) and PostgreSQL's own processes (postmaster, WAL writer, checkpointer, ...), plus `redis-server` with Redis (shared with other users of that server); for PostGraphile its node process(es), its backends and PostgreSQL's own processes; divided by the requests",
 		"peak RSS: VmHWM of the segql process (PostGraphile: its node process) at the end of its workload",
+	)
+}
+
+// joinInts is "1, 2 and 8".
+func joinInts(ns []int) string {
+	var parts []string
+	for _, n := range ns {
+		parts = append(parts, fmt.Sprint(n))
 	}
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // lookup finds a run of a scale.
@@ -279,6 +308,13 @@ func mergeScale(a, b *scaleReport) {
 		a.Imports = slices.DeleteFunc(a.Imports, func(x importRow) bool { return x.Config == im.Config })
 		a.Imports = append(a.Imports, im)
 	}
+	for _, t := range b.Trips {
+		a.Trips = slices.DeleteFunc(a.Trips, func(x *tripsReport) bool { return x.Workload == t.Workload && x.Config == t.Config })
+		a.Trips = append(a.Trips, t)
+	}
+	if b.Tokens > 0 {
+		a.Tokens, a.MintTime = b.Tokens, b.MintTime
+	}
 	a.Notes = append(a.Notes, b.Notes...)
 	order := func(cfg, wl string) int {
 		c := slices.Index(append(slices.Clone(allConfigs), cfgPostGraphile), cfg)
@@ -288,6 +324,7 @@ func mergeScale(a, b *scaleReport) {
 		return c*100 + slices.Index(allWorkloads, wl)*2 + map[bool]int{true: 1}[cfg == cfgPostGraphile]
 	}
 	slices.SortStableFunc(a.Runs, func(x, y *runReport) int { return order(x.Config, x.Workload) - order(y.Config, y.Workload) })
+	slices.SortStableFunc(a.Trips, func(x, y *tripsReport) int { return order(x.Config, x.Workload) - order(y.Config, y.Workload) })
 	slices.SortStableFunc(a.Imports, func(x, y importRow) int {
 		return slices.Index(allConfigs, x.Config) - slices.Index(allConfigs, y.Config)
 	})
@@ -297,7 +334,7 @@ func writeReport(rep *report, out, chart string) error {
 	var b bytes.Buffer
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("# segql load benchmark\n\n")
-	p("Generated by `%s` (bench/, issue 6), %s to %s.\n\n", rep.Command, rep.Started.UTC().Format("2006-01-02 15:04 MST"), rep.Finished.UTC().Format("15:04 MST"))
+	p("Generated by `%s` (bench/, issues 6 and 12), %s to %s.\n\n", rep.Command, rep.Started.UTC().Format("2006-01-02 15:04 MST"), rep.Finished.UTC().Format("15:04 MST"))
 	p("Reproduce: `go run ./bench` from the repository root (both scales; `-scale small` for the small one; `-quick` for a smoke run). PostgreSQL and Redis as in `-pg` and `-redis`; the PostGraphile peer installs itself with npm (`-peer=false` to leave it out). The full log of this run, with every step, was %s.\n\n", "`"+relPath(rep.LogPath)+"`")
 	p("## Machine\n\n")
 	for _, m := range rep.Machine {
@@ -319,7 +356,8 @@ func writeReport(rep *report, out, chart string) error {
 	for _, s := range rep.Scales {
 		writeScale(&b, rep, s)
 	}
-	p("## Targets (issue 6, part 4)\n\n")
+	writeTrips(&b, rep)
+	p("## Targets\n\n")
 	writeTargets(&b, rep)
 	// The record of profile-driven fixes is written by hand beside the
 	// report; the report carries it so both are read together.
@@ -383,6 +421,10 @@ func writeScale(b *bytes.Buffer, rep *report, s *scaleReport) {
 	sc := s.Scale
 	p("## %s data set\n\n", strings.ToUpper(sc.Name[:1])+sc.Name[1:])
 	p("%d customers and shopper profiles, %d memberships, %d segments, %d promotions.\n\n", sc.Customers, sc.Memberships, sc.Segments, sc.Promotions)
+	if s.Tokens > 0 {
+		p("Viewers of storefront and write-mix: %d customer tokens (%s), minted anew for each workload (valid for an hour, as long as segql allows) in %s, taken one after the other in a fixed shuffled order.\n\n",
+			s.Tokens, map[bool]string{true: "one per customer", false: "the first customers of the shuffled order"}[s.Tokens == sc.Customers], s.MintTime.Round(time.Millisecond))
+	}
 	for _, n := range s.Notes {
 		p("- %s\n", n)
 	}
@@ -399,6 +441,9 @@ func writeScale(b *bytes.Buffer, rep *report, s *scaleReport) {
 			p("| %s | %.1f s | %d MB | %s |\n", im.Config, im.Result.Wall.Seconds(), im.Result.PeakRSS>>20, strings.ReplaceAll(status, "\n", " "))
 		}
 		p("\n")
+	}
+	if len(s.Runs) == 0 {
+		return
 	}
 	p("| workload | configuration | reference rate (req/s) | p50 (ms) | p99 (ms) | CPU per request (ms) | throughput at p99 < %s (req/s) | peak RSS (MB) | notes |\n", rep.Options.P99Bound)
 	p("|---|---|---:|---:|---:|---:|---:|---:|---|\n")
@@ -448,147 +493,6 @@ func fmtRatio(r float64) string {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return strings.ReplaceAll(line, "|", "\\|")
-}
-
-func writeTargets(b *bytes.Buffer, rep *report) {
-	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	p("| target | measured | |\n|---|---|---|\n")
-	row := func(name, measured string, met *bool) {
-		verdict := "—"
-		if met != nil {
-			verdict = map[bool]string{true: "**met**", false: "**not met**"}[*met]
-		}
-		p("| %s | %s | %s |\n", name, measured, verdict)
-	}
-	ptr := func(v bool) *bool { return &v }
-	for _, s := range rep.Scales {
-		name := s.Scale.Name
-		bound := rep.Options.P99Bound
-		thr := func(wl, cfg string) (v float64, lower bool, text string, ok bool) {
-			r := s.lookup(wl, cfg)
-			if r == nil || !r.measured() || len(r.Search.Steps) == 0 {
-				return 0, false, "", false
-			}
-			n, lower := r.throughput(bound)
-			return float64(n), lower, r.throughputText(bound), true
-		}
-		// ratioRow compares the throughputs; CPU per request at the
-		// reference rate is shown beside them, the ratio of capacity the
-		// machine would give each when the latency bound is out of reach.
-		ratioRow := func(label string, num, den [2]string, want float64) {
-			n, nLower, nt, ok1 := thr(num[0], num[1])
-			d, dLower, dt, ok2 := thr(den[0], den[1])
-			if !ok1 || !ok2 {
-				row(label, "not measured", nil)
-				return
-			}
-			cpu := ""
-			if a, b := s.lookup(num[0], num[1]).Ref[0], s.lookup(den[0], den[1]).Ref[0]; a.cpuPerRequestMS() > 0 && b.cpuPerRequestMS() > 0 {
-				cpu = fmt.Sprintf("; by CPU per request (%.2f vs %.2f ms): %s×", a.cpuPerRequestMS(), b.cpuPerRequestMS(), fmtRatio(b.cpuPerRequestMS()/a.cpuPerRequestMS()))
-			}
-			switch {
-			case n == 0 && d == 0:
-				row(label, fmt.Sprintf("%s vs %s req/s: neither passed a step%s", nt, dt, cpu), nil)
-			case n == 0:
-				// The first failed even its lowest rate: the ratio is below
-				// that rate over the second's throughput.
-				ceil := float64(minFailed(s.lookup(num[0], num[1]).Search.Steps)) / d
-				var met *bool // a lower bound on the second only lowers the ratio
-				if ceil < want {
-					met = ptr(false)
-				}
-				row(label, fmt.Sprintf("%s vs %s req/s: **< %s×**%s", nt, dt, fmtRatio(ceil), cpu), met)
-			case d == 0:
-				// The second failed even its lowest rate: the ratio is above
-				// the first's throughput over that rate.
-				floor := float64(minFailed(s.lookup(den[0], den[1]).Search.Steps))
-				var met *bool
-				if n/floor >= want {
-					met = ptr(true)
-				}
-				row(label, fmt.Sprintf("%s vs %s req/s: **> %s×**%s", nt, dt, fmtRatio(n/floor), cpu), met)
-			default:
-				// A lower bound on the first makes the ratio a lower bound;
-				// on the second, an upper bound.
-				ratio := n / d
-				var met *bool
-				prefix := ""
-				switch {
-				case !nLower && !dLower:
-					met = ptr(ratio >= want)
-				case nLower && !dLower:
-					prefix = "≥ "
-					if ratio >= want {
-						met = ptr(true)
-					}
-				case !nLower && dLower:
-					prefix = "≤ "
-					if ratio < want {
-						met = ptr(false)
-					}
-				default:
-					prefix = "~ "
-				}
-				row(label, fmt.Sprintf("%s / %s req/s = **%s%s×**%s", nt, dt, prefix, fmtRatio(ratio), cpu), met)
-			}
-		}
-		ratioRow(fmt.Sprintf("%s: admin-nested on PostgreSQL ≥ 10× the naive N+1 throughput", name),
-			[2]string{wlAdminNested, cfgPostgres}, [2]string{wlAdminNaive, cfgPostgres}, 10)
-		ratioRow(fmt.Sprintf("%s: admin-nested on PostgreSQL ≥ 2× PostGraphile's throughput", name),
-			[2]string{wlAdminNested, cfgPostgres}, [2]string{wlAdminNested, cfgPostGraphile}, 2)
-		ratioRow(fmt.Sprintf("%s: storefront with warm Redis ≥ ½ the floor throughput", name),
-			[2]string{wlStorefront, cfgPostgresRedis}, [2]string{wlFloor, cfgPostgresRedis}, 0.5)
-		if r := s.lookup(wlStorefront, cfgPostgresRedis); r != nil && len(r.Ref) > 1 {
-			hr := r.Ref[1]
-			row(fmt.Sprintf("%s: storefront with warm Redis, p99 ≤ 10 ms at %d req/s", name, hr.Rate),
-				fmt.Sprintf("p99 %s ms (p50 %s ms, %.2f%% good)", fmtMS(hr.P99), fmtMS(hr.P50), 100*hr.okShare()),
-				ptr(hr.P99 <= 10*time.Millisecond && hr.okShare() >= 0.999))
-		} else {
-			row(fmt.Sprintf("%s: storefront with warm Redis, p99 ≤ 10 ms at 1000 req/s", name), "not measured", nil)
-		}
-	}
-	// p50 growth small → large.
-	var small, large *scaleReport
-	for _, s := range rep.Scales {
-		switch s.Scale.Name {
-		case scaleSmall.Name:
-			small = s
-		case scaleLarge.Name:
-			large = s
-		}
-	}
-	for _, cfg := range allConfigs {
-		label := fmt.Sprintf("admin-nested p50 grows < 20%% from small to large (%s)", cfg)
-		if small == nil || large == nil {
-			if cfg == cfgPostgres {
-				row(label, "needs both scales in one run (`-scale both`)", nil)
-			}
-			continue
-		}
-		a, c := small.lookup(wlAdminNested, cfg), large.lookup(wlAdminNested, cfg)
-		if a == nil || c == nil || !a.measured() || !c.measured() {
-			row(label, "not measured", nil)
-			continue
-		}
-		g := float64(c.Ref[0].P50)/float64(a.Ref[0].P50) - 1
-		row(label, fmt.Sprintf("p50 %s → %s ms at %d req/s: **%+.0f%%**", fmtMS(a.Ref[0].P50), fmtMS(c.Ref[0].P50), a.Ref[0].Rate, 100*g), ptr(g < 0.2))
-	}
-	if large == nil {
-		row("peak RSS of segql under the large data set and load ≤ 150 MB", "needs the large scale", nil)
-		return
-	}
-	var peak int64
-	var where string
-	for _, r := range large.Runs {
-		if r.Config != cfgPostGraphile && r.PeakRSS > peak {
-			peak, where = r.PeakRSS, r.Workload+" on "+r.Config
-		}
-	}
-	if peak == 0 {
-		row("peak RSS of segql under the large data set and load ≤ 150 MB", "not measured", nil)
-		return
-	}
-	row("peak RSS of segql under the large data set and load ≤ 150 MB", fmt.Sprintf("%.0f MB (%s)", float64(peak)/(1<<20), where), ptr(peak <= 150<<20))
 }
 
 // ---- the chart ----

@@ -76,6 +76,17 @@ func segqlEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
+// setEnv is env with key set to value (any other setting of key dropped).
+func setEnv(env []string, key, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, key+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, key+"="+value)
+}
+
 // randomText is a random token of 26 base32 characters.
 func randomText() string { return rand.Text() }
 
