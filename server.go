@@ -1,4 +1,4 @@
-//go:generate go tool gqlgen generate
+//go:generate go run ./scripts/gqlgen
 
 // Command segql serves customer-segmentation data as one GraphQL graph.
 //

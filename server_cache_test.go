@@ -31,7 +31,9 @@ func TestNoStaleReadAcrossProcesses(t *testing.T) {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	prefix := "segql_test_" + hex.EncodeToString(b)
-	args := []string{"--store", pg, "--redis", redisURL, "--cache-prefix", prefix}
+	// The readers send as fast as the instances answer: rate limits off,
+	// this test is about staleness.
+	args := []string{"--store", pg, "--redis", redisURL, "--cache-prefix", prefix, "--rate-admin", "off"}
 	procs := []*process{startServe(t, bin, args...), startServe(t, bin, args...)}
 
 	const writes = 30

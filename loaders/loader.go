@@ -47,6 +47,11 @@ func newLoader[K comparable, V any](o Options, name string, fetch dataloader.Bat
 // Load answers one key: from what this request loaded already, or with a
 // call for this key alone.
 func (l *Loader[K, V]) Load(ctx context.Context, key K) dataloader.Thunk[V] {
+	// Most loads find what the plan fetched: read it without dataloader's
+	// locks and tracing.
+	if th, ok := l.cache.Get(ctx, key); ok {
+		return th
+	}
 	return l.dl.Load(ctx, key)
 }
 
@@ -57,7 +62,7 @@ func (l *Loader[K, V]) LoadMany(ctx context.Context, keys []K) ([]V, []error) {
 	vs := make([]V, len(keys))
 	errs := make([]error, len(keys))
 	for i, k := range keys {
-		vs[i], errs[i] = l.dl.Load(ctx, k)()
+		vs[i], errs[i] = l.Load(ctx, k)()
 	}
 	return vs, errs
 }

@@ -33,23 +33,30 @@ type Info struct {
 
 // Edge is one node of a connection with its cursor.
 type Edge[N any] struct {
-	Cursor string
 	Node   N
+	cursor func(N) string
 }
 
-// Connection is one page of a list. Its total is counted only when a
-// query selects totalCount.
+// Cursor is the edge's opaque keyset cursor, encoded only when asked for.
+func (e *Edge[N]) Cursor() string { return e.cursor(e.Node) }
+
+// Connection is one page of a list. Its edges are made, and its total
+// counted, only when a query selects them.
 type Connection[N any] struct {
-	Edges    []*Edge[N]
 	PageInfo *Info
+	items    []N
+	cursor   func(N) string
 	count    func(context.Context) (int, error)
 }
 
 // Nodes returns the page's nodes without their cursors.
-func (c *Connection[N]) Nodes() []N {
-	out := make([]N, len(c.Edges))
-	for i, e := range c.Edges {
-		out[i] = e.Node
+func (c *Connection[N]) Nodes() []N { return c.items }
+
+// Edges returns the page's nodes with their cursors.
+func (c *Connection[N]) Edges() []*Edge[N] {
+	out := make([]*Edge[N], len(c.items))
+	for i, n := range c.items {
+		out[i] = &Edge[N]{Node: n, cursor: c.cursor}
 	}
 	return out
 }
@@ -74,13 +81,11 @@ type (
 // New builds the connection for a page that was read for req; key gives a
 // node's ordering key and count counts the whole list when asked.
 func New[N any, K store.Key](p store.PageOf[N], req store.Page[K], key func(N) K, count func(context.Context) (int, error)) *Connection[N] {
-	c := &Connection[N]{Edges: make([]*Edge[N], len(p.Items)), PageInfo: &Info{}, count: count}
-	for i, n := range p.Items {
-		c.Edges[i] = &Edge[N]{Cursor: encode(key(n)), Node: n}
-	}
-	if len(c.Edges) > 0 {
-		c.PageInfo.StartCursor = &c.Edges[0].Cursor
-		c.PageInfo.EndCursor = &c.Edges[len(c.Edges)-1].Cursor
+	cursor := func(n N) string { return encode(key(n)) }
+	c := &Connection[N]{items: nonNil(p.Items), PageInfo: &Info{}, cursor: cursor, count: count}
+	if n := len(p.Items); n > 0 {
+		start, end := cursor(p.Items[0]), cursor(p.Items[n-1])
+		c.PageInfo.StartCursor, c.PageInfo.EndCursor = &start, &end
 	}
 	if req.Backward {
 		c.PageInfo.HasPreviousPage = p.More
@@ -90,6 +95,13 @@ func New[N any, K store.Key](p store.PageOf[N], req store.Page[K], key func(N) K
 		c.PageInfo.HasPreviousPage = req.After != nil
 	}
 	return c
+}
+
+func nonNil[N any](items []N) []N {
+	if items == nil {
+		return []N{}
+	}
+	return items
 }
 
 const cursorPrefix = "k:"
