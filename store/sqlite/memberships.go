@@ -10,7 +10,7 @@ import (
 // ProfileSegmentIDs reads every segment id of each profile, in the order
 // of profileIDs; each list is ordered by segment id.
 func (s *Store) ProfileSegmentIDs(ctx context.Context, profileIDs []string) ([][]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT profile_id, segment_id FROM memberships
+	rows, err := s.query(ctx, `SELECT profile_id, segment_id FROM memberships
 WHERE `+inIDs("profile_id")+` ORDER BY profile_id, segment_id`, jsonList(profileIDs))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: profile segment ids: %w", err)

@@ -143,7 +143,7 @@ func (s *Store) migrateStep(ctx context.Context, version int, step string) error
 // SchemaVersion reports the highest migration step applied.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+	if err := s.queryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`, nil, &v); err != nil {
 		return 0, fmt.Errorf("sqlite: schema version: %w", err)
 	}
 	return v, nil

@@ -19,6 +19,8 @@ import (
 // Store is a store.Store over one SQLite database file.
 type Store struct {
 	db *sql.DB
+	// prepared holds the statements of every read and write.
+	prepared *stmtCache
 	// The limits are fields, not the store constants used directly, so the
 	// package's own tests can lower them and reach the per-profile limit,
 	// which the equal store-wide limit otherwise hides.
@@ -45,7 +47,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// Keep a few connections around: opening one re-runs the pragmas.
 	db.SetMaxIdleConns(8)
-	s := &Store{db: db, maxSegments: store.MaxSegments, maxSegmentsPerProfile: store.MaxSegmentsPerProfile}
+	s := &Store{db: db, prepared: newStmtCache(db), maxSegments: store.MaxSegments, maxSegmentsPerProfile: store.MaxSegmentsPerProfile}
 	if err := useWAL(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -103,17 +105,20 @@ func dsn(path string) string {
 	return "file:" + esc + "?_pragma=" + strings.Join(pragmas, "&_pragma=") + "&_txlock=immediate"
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers a query. (The driver's own ping
+// runs "select 1" too, parsed afresh each time.)
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
+	var one int
+	if err := s.queryRow(ctx, `SELECT 1`, nil, &one); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
 	}
 	return nil
 }
 
-// Close closes the database.
+// Close closes the prepared statements and the database.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	err := errors.Join(s.prepared.close(), s.db.Close())
+	if err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil

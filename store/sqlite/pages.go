@@ -58,7 +58,7 @@ func listPage[K store.Key, T any](ctx context.Context, s *Store, l list, p store
 	where, args := keyset(l.key, p, l.where, l.args)
 	limit := limitOf(p)
 	q := "SELECT " + l.cols + " FROM " + l.from + whereSQL(where) + " ORDER BY " + l.key + " " + direction(p) + " LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, q, append(args, limit+1)...)
+	rows, err := s.query(ctx, q, append(args, limit+1)...)
 	if err != nil {
 		return store.PageOf[T]{}, err
 	}
@@ -80,7 +80,7 @@ func listPage[K store.Key, T any](ctx context.Context, s *Store, l list, p store
 // count counts a list's rows in one query.
 func count(ctx context.Context, s *Store, l list) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM "+l.from+whereSQL(l.where), l.args...).Scan(&n)
+	err := s.queryRow(ctx, "SELECT count(*) FROM "+l.from+whereSQL(l.where), l.args, &n)
 	return n, err
 }
 
@@ -115,7 +115,7 @@ WHERE c.id IN (
 	SELECT l.%s FROM %s l WHERE l.%s = j.parent%s ORDER BY l.%s %s LIMIT ?
 )
 ORDER BY j.parent, c.id %s`, qualified("c", c.cols), c.table, c.child, c.link, c.parent, cond, c.child, dir, dir)
-	rows, err := s.db.QueryContext(ctx, q, append(args, limit+1)...)
+	rows, err := s.query(ctx, q, append(args, limit+1)...)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ ORDER BY j.parent, c.id %s`, qualified("c", c.cols), c.table, c.child, c.link, c
 // countChildren counts each parent's rows of table in one query.
 func countChildren(ctx context.Context, s *Store, table, parent string, parents []string) ([]int, error) {
 	q := fmt.Sprintf("SELECT %s, count(*) FROM %s WHERE %s GROUP BY %s", parent, table, inIDs(parent), parent)
-	rows, err := s.db.QueryContext(ctx, q, jsonList(parents))
+	rows, err := s.query(ctx, q, jsonList(parents))
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func countChildren(ctx context.Context, s *Store, table, parent string, parents 
 // answers them in the order of ids, nil where none was found.
 func byIDs[K comparable, T any](ctx context.Context, s *Store, cols, table, key string, ids []K, scan func(scanFunc, ...any) (T, error), keyOf func(T) K) ([]T, error) {
 	q := "SELECT " + cols + " FROM " + table + " WHERE " + inIDs(key)
-	rows, err := s.db.QueryContext(ctx, q, jsonList(ids))
+	rows, err := s.query(ctx, q, jsonList(ids))
 	if err != nil {
 		return nil, err
 	}

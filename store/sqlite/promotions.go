@@ -31,14 +31,14 @@ func (s *Store) EnabledPromotions(ctx context.Context) ([]*store.Promotion, erro
 
 func (s *Store) promotionsVersion(ctx context.Context) (int64, error) {
 	var v int64
-	err := s.db.QueryRowContext(ctx, `SELECT version FROM promotions_version`).Scan(&v)
+	err := s.queryRow(ctx, `SELECT version FROM promotions_version`, nil, &v)
 	return v, err
 }
 
 // loadEnabled reads the enabled promotions and, in the same statement and
 // so the same snapshot, the promotions version.
 func (s *Store) loadEnabled(ctx context.Context) ([]*store.Promotion, int64, bool, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT (SELECT version FROM promotions_version), `+promotionCols+
+	rows, err := s.query(ctx, `SELECT (SELECT version FROM promotions_version), `+promotionCols+
 		` FROM promotions WHERE status = ? ORDER BY id`, store.StatusEnabled)
 	if err != nil {
 		return nil, 0, false, err

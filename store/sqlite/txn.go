@@ -10,8 +10,10 @@ import (
 	"github.com/segql/segql/store"
 )
 
-// txn is one write transaction. Its statements are prepared on first use
-// and reused for the rest of it, which is what keeps a large import fast.
+// txn is one write transaction. Its statements come from the store's
+// statement cache, bound to the transaction on first use and reused for
+// the rest of it: a write prepares nothing its connection has run before,
+// and a large import binds each statement once.
 type txn struct {
 	s     *Store
 	tx    *sql.Tx
@@ -41,12 +43,23 @@ func (s *Store) write(ctx context.Context, op string, fn func(*txn) error) error
 	return nil
 }
 
+// stmt is the transaction's statement of q. Tx.StmtContext reuses the
+// cached statement where it was prepared on the transaction's connection
+// already, and prepares it there (for the cache too) where not. Preparing
+// a statement new to the cache takes a second connection: the pool has no
+// cap on open connections.
 func (w *txn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if st, ok := w.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := w.tx.PrepareContext(ctx, q)
+	shared, err := w.s.prepared.get(ctx, q)
 	if err != nil {
+		return nil, err
+	}
+	var st *sql.Stmt
+	if shared != nil {
+		st = w.tx.StmtContext(ctx, shared)
+	} else if st, err = w.tx.PrepareContext(ctx, q); err != nil {
 		return nil, err
 	}
 	w.stmts[q] = st
