@@ -58,8 +58,9 @@
 // # Cost
 //
 // A warm read of an entity family, of a profile's segment ids, of the
-// enabled promotions or of profiles by customer id is one Redis round trip
-// and no store call. The derived pages and counts (a profile's segments, a
+// enabled promotions, of profiles by customer id or of shoppers (customer,
+// profile and segment ids together, from those families' keys) is one
+// Redis round trip and no store call. The derived pages and counts (a profile's segments, a
 // segment's promotions) are served with no store call too: one round trip
 // for the id lists, one more for the children on the pages (a count needs
 // only the first). Root lists and their counts, and a segment's members and

@@ -289,6 +289,7 @@ func pageShapes[K store.Key](bound K) []store.Page[K] {
 // snapshot is every read the cache answers, of every id of a world and a
 // few that are in no store.
 type snapshot struct {
+	Shoppers          []store.ShopperRecord
 	Segments          []*store.Segment
 	Profiles          []*store.ShopperProfile
 	ProfilesByCust    []*store.ShopperProfile
@@ -317,6 +318,9 @@ func takeSnapshot(t testing.TB, s store.Store, w world) snapshot {
 	t.Helper()
 	ctx := t.Context()
 	var sn snapshot
+	// First: read through the cache, it finds nothing of a fresh world and
+	// everything of one the snapshot read before.
+	sn.Shoppers = must(s.ShoppersByCustomerIDs(ctx, w.customerIDs()))(t)
 	sn.Segments = must(s.SegmentsByIDs(ctx, w.segmentIDs()))(t)
 	sn.Profiles = must(s.ShopperProfilesByIDs(ctx, w.profileIDs()))(t)
 	sn.ProfilesByCust = must(s.ShopperProfilesByCustomerIDs(ctx, w.customerIDs()))(t)

@@ -80,6 +80,49 @@ end
 return out
 `)
 
+// readShoppersScript reads, per customer id, what a storefront request
+// needs of them in one round trip: the customer (cust), the customer's
+// profile id (profc), the profile (prof) and its segment ids (profsegs),
+// each under its family's generation.
+//
+//	ARGV[1], ARGV[2] cust generation key and data base,
+//	ARGV[3], ARGV[4] profc generation key and data base,
+//	ARGV[5], ARGV[6] prof generation key and data base,
+//	ARGV[7], ARGV[8] profsegs generation key and data base,
+//	ARGV[9..] the customer ids.
+//
+// It answers three values per id: the customer's data or 0 (not cached);
+// the profile's data, 1 (cached: the customer has no profile) or 0 (the
+// mapping or the profile is not cached); the profile's segment ids or 0
+// (not cached, or no profile data to go with them).
+var readShoppersScript = redis.NewScript(`
+local genc = redis.call('GET', ARGV[1]) or '0'
+local genm = redis.call('GET', ARGV[3]) or '0'
+local genp = redis.call('GET', ARGV[5]) or '0'
+local gens = redis.call('GET', ARGV[7]) or '0'
+local out = {}
+for i = 9, #ARGV do
+	local id = ARGV[i]
+	out[#out + 1] = redis.call('GET', ARGV[2] .. genc .. ':' .. id) or 0
+	local m = redis.call('GET', ARGV[4] .. genm .. ':' .. id)
+	local p = false
+	if m == '-' then
+		out[#out + 1] = 1
+	elseif m then
+		p = redis.call('GET', ARGV[6] .. genp .. ':' .. string.sub(m, 2))
+		out[#out + 1] = p or 0
+	else
+		out[#out + 1] = 0
+	end
+	if p then
+		out[#out + 1] = redis.call('GET', ARGV[8] .. gens .. ':' .. string.sub(m, 2)) or 0
+	else
+		out[#out + 1] = 0
+	end
+end
+return out
+`)
+
 // readEnabledScript reads the enabled promotions, or only says that the
 // value is the one the caller holds, identified by its stamp (the first
 // stampLen bytes of the value).

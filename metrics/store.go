@@ -54,6 +54,11 @@ func (s *Store) ProfileSegmentIDs(ctx context.Context, profileIDs []string) ([][
 	return s.Store.ProfileSegmentIDs(ctx, profileIDs)
 }
 
+func (s *Store) ShoppersByCustomerIDs(ctx context.Context, customerIDs []int64) ([]store.ShopperRecord, error) {
+	defer s.observe("ShoppersByCustomerIDs")()
+	return s.Store.ShoppersByCustomerIDs(ctx, customerIDs)
+}
+
 func (s *Store) EnabledPromotions(ctx context.Context) ([]*store.Promotion, error) {
 	defer s.observe("EnabledPromotions")()
 	return s.Store.EnabledPromotions(ctx)

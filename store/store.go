@@ -31,6 +31,12 @@ type Store interface {
 	// ProfileSegmentIDs gives every segment id of each profile, for
 	// eligibility (a profile is in at most MaxSegmentsPerProfile).
 	ProfileSegmentIDs(ctx context.Context, profileIDs []string) ([][]string, error)
+	// ShoppersByCustomerIDs reads, for each customer id in order, the
+	// customer, their profile and its segment ids, in one round trip: the
+	// values CustomersByIDs, ShopperProfilesByCustomerIDs and
+	// ProfileSegmentIDs answer, from one snapshot. An unknown customer
+	// gives a zero record.
+	ShoppersByCustomerIDs(ctx context.Context, customerIDs []int64) ([]ShopperRecord, error)
 	// EnabledPromotions gives every ENABLED promotion, the candidates of
 	// eligibility, ordered by id.
 	EnabledPromotions(ctx context.Context) ([]*Promotion, error)

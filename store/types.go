@@ -88,6 +88,15 @@ type Membership struct {
 	ProfileID string `json:"shopper_profile_id"`
 }
 
+// ShopperRecord is one customer as a storefront request needs them: the
+// customer, their shopper profile and every segment id of that profile,
+// read together.
+type ShopperRecord struct {
+	Customer   *Customer       // nil: no such customer
+	Profile    *ShopperProfile // nil: the customer has no shopper profile
+	SegmentIDs []string        // the profile's segment ids in ascending order; empty (non-nil) without a profile
+}
+
 // Node is any domain object the graph can fetch again by its global id:
 // *Segment, *ShopperProfile, *Customer or *Promotion.
 type Node interface{}

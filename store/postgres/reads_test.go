@@ -60,6 +60,9 @@ func reads(f fixture) []read {
 		{"CustomersByIDs", func(ctx context.Context, s *postgres.Store) error { return err1(s.CustomersByIDs(ctx, cust)) }, ""},
 		{"PromotionsByIDs", func(ctx context.Context, s *postgres.Store) error { return err1(s.PromotionsByIDs(ctx, cust)) }, ""},
 		{"ProfileSegmentIDs", func(ctx context.Context, s *postgres.Store) error { return err1(s.ProfileSegmentIDs(ctx, profs)) }, ""},
+		{"ShoppersByCustomerIDs", func(ctx context.Context, s *postgres.Store) error {
+			return err1(s.ShoppersByCustomerIDs(ctx, cust))
+		}, ""},
 		{"EnabledPromotions", func(ctx context.Context, s *postgres.Store) error { return err1(s.EnabledPromotions(ctx)) }, ""},
 		// Held now: only the promotions version is read.
 		{"EnabledPromotions/Held", func(ctx context.Context, s *postgres.Store) error { return err1(s.EnabledPromotions(ctx)) }, ""},

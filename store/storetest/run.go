@@ -17,6 +17,7 @@ type test struct {
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	groups := [][]test{
 		readTests(),
+		shopperTests(),
 		pagingTests(),
 		filterTests(),
 		parentPageTests(),

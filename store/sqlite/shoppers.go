@@ -1,0 +1,74 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/segql/segql/store"
+)
+
+// shoppersQuery reads, for each customer id of a JSON list, a row with
+// its index in the list (placed by it: an ORDER BY cost a sort), the
+// customer, their profile and the profile's segment ids. LEFT JOIN leaves the columns of a missing customer or profile
+// NULL, which the scan functions cannot take: they are coalesced to zero
+// values, and the two flags say what was found.
+const shoppersQuery = `SELECT j.key, c.id IS NOT NULL, p.id IS NOT NULL,
+	(SELECT json_group_array(m.segment_id ORDER BY m.segment_id) FROM memberships m WHERE m.profile_id = p.id),
+	coalesce(c.id, 0), coalesce(c.email, ''), coalesce(c.first_name, ''), coalesce(c.last_name, ''),
+	coalesce(c.company, ''), coalesce(c.phone, ''), coalesce(c.customer_group_id, 0), coalesce(c.order_count, 0),
+	coalesce(c.channel_ids, '[]'), coalesce(c.created_at, 0), coalesce(c.updated_at, 0),
+	coalesce(p.id, ''), coalesce(p.customer_id, 0), coalesce(p.created_at, 0), coalesce(p.updated_at, 0)
+FROM json_each(?) j
+LEFT JOIN customers c ON c.id = j.value
+LEFT JOIN shopper_profiles p ON p.customer_id = j.value`
+
+// ShoppersByCustomerIDs reads each customer, their profile and its
+// segment ids in one statement, so all three come from one snapshot.
+func (s *Store) ShoppersByCustomerIDs(ctx context.Context, customerIDs []int64) ([]store.ShopperRecord, error) {
+	rows, err := s.db.QueryContext(ctx, shoppersQuery, jsonList(customerIDs))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: shoppers by customer ids: %w", err)
+	}
+	defer rows.Close()
+	out := make([]store.ShopperRecord, len(customerIDs))
+	read := 0
+	for rows.Next() {
+		var key int
+		var hasCustomer, hasProfile bool
+		var segments string
+		var p *store.ShopperProfile
+		// One row holds a customer and a profile: the customer's scan
+		// hands its destinations to the profile's as lead columns.
+		c, err := scanCustomer(func(dest ...any) error {
+			var err error
+			p, err = scanProfile(rows.Scan, dest...)
+			return err
+		}, &key, &hasCustomer, &hasProfile, &segments)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: shoppers by customer ids: %w", err)
+		}
+		r := store.ShopperRecord{SegmentIDs: []string{}}
+		if hasCustomer {
+			r.Customer = c
+		}
+		if hasProfile {
+			r.Profile = p
+			if err := json.Unmarshal([]byte(segments), &r.SegmentIDs); err != nil {
+				return nil, fmt.Errorf("sqlite: shoppers by customer ids: profile %s segment ids: %w", p.ID, err)
+			}
+		}
+		if key < 0 || key >= len(out) {
+			return nil, fmt.Errorf("sqlite: shoppers by customer ids: row of id %d of %d", key, len(out))
+		}
+		out[key] = r
+		read++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: shoppers by customer ids: %w", err)
+	}
+	if read != len(customerIDs) {
+		return nil, fmt.Errorf("sqlite: shoppers by customer ids: %d rows for %d ids", read, len(customerIDs))
+	}
+	return out, nil
+}
