@@ -26,7 +26,7 @@ LEFT JOIN shopper_profiles p ON p.customer_id = j.value`
 // ShoppersByCustomerIDs reads each customer, their profile and its
 // segment ids in one statement, so all three come from one snapshot.
 func (s *Store) ShoppersByCustomerIDs(ctx context.Context, customerIDs []int64) ([]store.ShopperRecord, error) {
-	rows, err := s.db.QueryContext(ctx, shoppersQuery, jsonList(customerIDs))
+	rows, err := s.query(ctx, shoppersQuery, jsonList(customerIDs))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: shoppers by customer ids: %w", err)
 	}
