@@ -25,7 +25,8 @@ type tripCase struct {
 	name  string
 	query string
 	vars  func(n int) map[string]any
-	// customer, when set, sends the query with that customer's token.
+	// customer, when set, sends the query with that customer's token;
+	// guestCustomer sends it without a token.
 	customer int64
 	// before runs before each request (uncounted), to put the data back.
 	before func(t testing.TB, s store.Store)
@@ -34,6 +35,8 @@ type tripCase struct {
 	serial bool
 	want   map[string]int
 }
+
+const guestCustomer = -1
 
 func pageVars(n int) map[string]any { return map[string]any{"n": n} }
 
@@ -116,18 +119,35 @@ var tripCases = []tripCase{
 		want: map[string]int{"ListSegments": 1, "SegmentProfilePages": 1, "ProfileSegmentPages": 1},
 	},
 	{
-		// A shopper's segments show no promotions; the rest is one call
-		// each: the customer, the profile, its segment page, ids and
-		// count, the enabled promotions, the targeted segments.
-		name:     "storefront viewer",
+		// The storefront's query: the viewer's customer, profile and
+		// segment ids in one read, the enabled promotions beside it, then
+		// the segments of the page cut from the ids.
+		name:     "storefront",
+		customer: 1,
+		query:    `query($n: Int!) { viewer { segments(first: $n) { nodes { name } } eligiblePromotions { promotionId name } } }`,
+		vars:     pageVars,
+		want:     map[string]int{"ShoppersByCustomerIDs": 1, "EnabledPromotions": 1, "SegmentsByIDs": 1},
+	},
+	{
+		// A shopper's segments show no promotions. The profile's own
+		// segments field reads its page; the viewer's page and count are
+		// cut from the ids, its segments read with the targeted ones.
+		name:     "storefront viewer, every field",
 		customer: 1,
 		query: `query($n: Int!) { viewer { customer { email shopperProfile { uuid } }
 			shopperProfile { segments(first: $n) { nodes { name } } }
 			segments(first: $n) { totalCount nodes { name promotions(first: $n) { nodes { name } } } }
 			eligiblePromotions { name targetedSegments { name } } } }`,
 		vars: pageVars,
-		want: map[string]int{"CustomersByIDs": 1, "ShopperProfilesByCustomerIDs": 1, "EnabledPromotions": 1,
-			"ProfileSegmentPages": 1, "CountProfileSegments": 1, "ProfileSegmentIDs": 1, "SegmentsByIDs": 1},
+		want: map[string]int{"ShoppersByCustomerIDs": 1, "EnabledPromotions": 1, "ProfileSegmentPages": 1, "SegmentsByIDs": 1},
+	},
+	{
+		name:     "guest",
+		customer: guestCustomer,
+		query:    `query($n: Int!) { viewer { isGuest segments(first: $n) { totalCount } eligiblePromotions { name targetedSegments { name } } } promotions(first: $n) { nodes { name } } }`,
+		vars:     pageVars,
+		// Guests see no segment-targeted promotion: none of tree's.
+		want: map[string]int{"EnabledPromotions": 2},
 	},
 	{
 		// Profile 0 is made a non-member of segment 1 before each request,
@@ -177,7 +197,10 @@ func TestStoreRoundTripsAreExact(t *testing.T) {
 
 func testTrips(t *testing.T, ts *testServer, c tripCase) {
 	token := ""
-	if c.customer != 0 {
+	switch {
+	case c.customer == guestCustomer:
+		token = guest
+	case c.customer != 0:
 		token = ts.token(c.customer, nil)
 	}
 	for _, procs := range []int{1, 8} {
@@ -219,7 +242,9 @@ func concurrently(t *testing.T, ts *testServer, k int, query string, vars map[st
 		t.Fatal(err)
 	}
 	if token == "" {
-		token = ts.AdminWrite
+		token = "Bearer " + ts.AdminWrite
+	} else if token != guest {
+		token = "Bearer " + token
 	}
 	var ready, done sync.WaitGroup
 	start := make(chan struct{})
@@ -228,7 +253,9 @@ func concurrently(t *testing.T, ts *testServer, k int, query string, vars map[st
 		done.Go(func() {
 			req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+token)
+			if token != guest {
+				req.Header.Set("Authorization", token)
+			}
 			rec := httptest.NewRecorder()
 			ready.Done()
 			<-start

@@ -125,5 +125,13 @@ func (l *Loader[K, V]) keep(ctx context.Context, keys []K, results []*dataloader
 	}
 }
 
+// Prime keeps a result for key, unless the request loaded key already:
+// for values read by another lookup that answers this one's too.
+func (l *Loader[K, V]) Prime(ctx context.Context, key K, v V, err error) {
+	if _, ok := l.cache.Get(ctx, key); !ok {
+		l.cache.Set(ctx, key, func() (V, error) { return v, err })
+	}
+}
+
 // ClearAll forgets every loaded key.
 func (l *Loader[K, V]) ClearAll() { l.dl.ClearAll() }

@@ -32,12 +32,16 @@ type Options struct {
 
 // Loaders are one root field's dataloaders.
 type Loaders struct {
-	SegmentByID           *Loader[string, *store.Segment]
-	ProfileByID           *Loader[string, *store.ShopperProfile]
-	ProfileByCustomerID   *Loader[int64, *store.ShopperProfile]
-	CustomerByID          *Loader[int64, *store.Customer]
-	PromotionByID         *Loader[int64, *store.Promotion]
-	ProfileSegmentIDs     *Loader[string, []string]
+	SegmentByID         *Loader[string, *store.Segment]
+	ProfileByID         *Loader[string, *store.ShopperProfile]
+	ProfileByCustomerID *Loader[int64, *store.ShopperProfile]
+	CustomerByID        *Loader[int64, *store.Customer]
+	PromotionByID       *Loader[int64, *store.Promotion]
+	ProfileSegmentIDs   *Loader[string, []string]
+	// Shoppers reads a customer, their profile and its segment ids at once
+	// (the storefront's viewer); the plan primes the three loaders above
+	// with what it answers.
+	Shoppers              *Loader[int64, store.ShopperRecord]
 	EnabledPromotions     *Loader[struct{}, []*store.Promotion]
 	SegmentProfiles       *Loader[PageKey[string, string], store.PageOf[*store.ShopperProfile]]
 	ProfileSegments       *Loader[PageKey[string, string], store.PageOf[*store.Segment]]
@@ -58,6 +62,7 @@ func New(s store.Store, o Options) *Loaders {
 		CustomerByID:          newLoader(o, "customer", byKey(s.CustomersByIDs)),
 		PromotionByID:         newLoader(o, "promotion", byKey(s.PromotionsByIDs)),
 		ProfileSegmentIDs:     newLoader(o, "profile_segment_ids", all(s.ProfileSegmentIDs)),
+		Shoppers:              newLoader(o, "shoppers", all(s.ShoppersByCustomerIDs)),
 		EnabledPromotions:     newLoader(o, "enabled_promotions", enabledPromotions(s)),
 		SegmentProfiles:       newLoader(o, "segment_profiles", pages(s.SegmentProfilePages)),
 		ProfileSegments:       newLoader(o, "profile_segments", pages(s.ProfileSegmentPages)),
@@ -166,6 +171,16 @@ func Find[K comparable, V any](ctx context.Context, l *Loader[K, *V], key K) (*V
 	return v, err
 }
 
+// PrimeFound keeps v for key as a lookup of it would have answered:
+// ErrNotFound for nil.
+func PrimeFound[K comparable, V any](ctx context.Context, l *Loader[K, *V], key K, v *V) {
+	var err error
+	if v == nil {
+		err = ErrNotFound
+	}
+	l.Prime(ctx, key, v, err)
+}
+
 // FindMany loads keys in one batch and answers nil for each missing one.
 func FindMany[K comparable, V any](ctx context.Context, l *Loader[K, *V], keys []K) ([]*V, error) {
 	vs, errs := l.LoadMany(ctx, keys)
@@ -189,6 +204,7 @@ func (l *Loaders) Clear() {
 	l.CustomerByID.ClearAll()
 	l.PromotionByID.ClearAll()
 	l.ProfileSegmentIDs.ClearAll()
+	l.Shoppers.ClearAll()
 	l.EnabledPromotions.ClearAll()
 	l.SegmentProfiles.ClearAll()
 	l.ProfileSegments.ClearAll()

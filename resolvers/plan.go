@@ -215,6 +215,21 @@ func (p *plan) channelArg(f graphql.CollectedField) (*int64, bool) {
 	return &id, true
 }
 
+// pageOf reads a connection field's page as its resolver will; false when
+// the resolver will refuse it.
+func pageOf[K store.Key](p *plan, f graphql.CollectedField) (store.Page[K], bool) {
+	args, ok := p.args(f)
+	if !ok {
+		return store.Page[K]{}, false
+	}
+	a, ok := pageArgs(args)
+	if !ok {
+		return store.Page[K]{}, false
+	}
+	pg, err := page.Parse[K](a)
+	return pg, err == nil
+}
+
 // pagesOf plans connection field f of parents: the parents' pages of f's
 // shape in one call, their counts when f selects totalCount, then the
 // selections on the pages' nodes.
@@ -222,16 +237,8 @@ func pagesOf[P comparable, K store.Key, N any](p *plan, f graphql.CollectedField
 	pages *loaders.Loader[loaders.PageKey[P, K], store.PageOf[N]], counts *loaders.Loader[P, int],
 	c connType, children func(ast.SelectionSet, []N),
 ) {
-	args, ok := p.args(f)
+	pg, ok := pageOf[K](p, f)
 	if !ok {
-		return
-	}
-	a, ok := pageArgs(args)
-	if !ok {
-		return
-	}
-	pg, err := page.Parse[K](a)
-	if err != nil {
 		return
 	}
 	shape := loaders.ShapeOf(pg)
@@ -282,19 +289,26 @@ func related[K comparable, V any](p *plan, f graphql.CollectedField, l *loaders.
 }
 
 // shopperData wants what the request's storefront shopper is, for the
-// eligibility and visibility checks of resolvers: their customer and
-// profile, then the profile's segment ids.
+// viewer's fields and the eligibility and visibility checks of resolvers:
+// their customer, profile and its segment ids, in one read that primes
+// the loaders of all three. What needs them is planned in a later then.
 func (p *plan) shopperData() {
 	if p.shopped || !p.who.IsShopper() || p.who.IsGuest() {
 		return
 	}
 	p.shopped = true
 	cid := p.who.CustomerID
-	want(p, p.l.CustomerByID, cid)
-	want(p, p.l.ProfileByCustomerID, cid)
+	want(p, p.l.Shoppers, cid)
 	p.then(func() {
-		if profile, err := loaders.Find(p.ctx, p.l.ProfileByCustomerID, cid); err == nil && profile != nil {
-			want(p, p.l.ProfileSegmentIDs, profile.ID)
+		rec, err := p.l.Shoppers.Load(p.ctx, cid)()
+		if err != nil {
+			return // the resolvers read each part again, and say why
+		}
+		loaders.PrimeFound(p.ctx, p.l.CustomerByID, cid, rec.Customer)
+		loaders.PrimeFound(p.ctx, p.l.ProfileByCustomerID, cid, rec.Profile)
+		if rec.Profile != nil {
+			loaders.PrimeFound(p.ctx, p.l.ProfileByID, rec.Profile.ID, rec.Profile)
+			p.l.ProfileSegmentIDs.Prime(p.ctx, rec.Profile.ID, rec.SegmentIDs, nil)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/segql/segql/auth"
@@ -57,29 +58,25 @@ func (r *Resolver) viewerEligible(ctx context.Context, p auth.Principal, channel
 }
 
 // viewer plans the selections on the viewer: the signed-in shopper's
-// customer, profile, segments and what eligibility needs.
+// customer, profile and segment ids come in one read (shopperData), the
+// page of their segments is cut from those ids, and eligibility needs
+// only the enabled promotions besides.
 func (p *plan) viewer(sel ast.SelectionSet, v auth.Principal) {
 	cid := v.CustomerID
 	for _, f := range p.fields(sel, viewerTypes) {
+		if v.IsGuest() && f.Name != "eligiblePromotions" {
+			continue // a guest has no customer, profile or segments
+		}
 		switch f.Name {
 		case "customer":
-			if !v.IsGuest() {
-				related(p, f, p.l.CustomerByID, []int64{cid}, p.customers)
-			}
+			p.shopperData()
+			p.then(func() { p.customers(f.Selections, found(p, p.l.CustomerByID, []int64{cid})) })
 		case "shopperProfile":
-			if !v.IsGuest() {
-				related(p, f, p.l.ProfileByCustomerID, []int64{cid}, p.profiles)
-			}
+			p.shopperData()
+			p.then(func() { p.profiles(f.Selections, found(p, p.l.ProfileByCustomerID, []int64{cid})) })
 		case "segments":
-			if v.IsGuest() {
-				continue
-			}
-			want(p, p.l.ProfileByCustomerID, cid)
-			p.then(func() {
-				if profile, err := loaders.Find(p.ctx, p.l.ProfileByCustomerID, cid); err == nil && profile != nil {
-					pagesOf(p, f, []string{profile.ID}, p.l.ProfileSegments, p.l.ProfileSegmentCount, segmentConn, p.segments)
-				}
-			})
+			p.shopperData()
+			p.then(func() { p.viewerSegments(f, cid) })
 		case "eligiblePromotions":
 			channel, ok := p.channelArg(f)
 			if !ok {
@@ -90,14 +87,42 @@ func (p *plan) viewer(sel ast.SelectionSet, v auth.Principal) {
 			if !p.targets(f.Selections) {
 				continue
 			}
-			// The shopper's segment ids come a round after their profile.
 			p.then(func() {
-				p.then(func() {
-					if ps, err := p.r.viewerEligible(p.ctx, v, channel); err == nil {
-						p.promotions(f.Selections, ps)
-					}
-				})
+				if ps, err := p.r.viewerEligible(p.ctx, v, channel); err == nil {
+					p.promotions(f.Selections, ps)
+				}
 			})
 		}
 	}
+}
+
+// viewerSegments plans the viewer's segments page from their profile's
+// segment ids: the page's segments in one call, kept as the profile's
+// page and count for the resolver.
+func (p *plan) viewerSegments(f graphql.CollectedField, cid int64) {
+	profile, err := loaders.Find(p.ctx, p.l.ProfileByCustomerID, cid)
+	if err != nil || profile == nil {
+		return
+	}
+	ids, err := p.l.ProfileSegmentIDs.Load(p.ctx, profile.ID)()
+	pg, ok := pageOf[string](p, f)
+	if err != nil || !ok {
+		return
+	}
+	lo, hi, more := store.Span(ids, func(id string) string { return id }, pg)
+	onPage := ids[lo:hi]
+	want(p, p.l.SegmentByID, onPage...)
+	nodes, _ := p.connection(f.Selections, segmentConn)
+	p.then(func() {
+		segs := found(p, p.l.SegmentByID, onPage)
+		if len(segs) != len(onPage) {
+			return // a segment went meanwhile: the resolver reads the page itself
+		}
+		key := loaders.PageKey[string, string]{Parent: profile.ID, Page: loaders.ShapeOf(pg)}
+		p.l.ProfileSegments.Prime(p.ctx, key, store.PageOf[*store.Segment]{Items: segs, More: more}, nil)
+		p.l.ProfileSegmentCount.Prime(p.ctx, profile.ID, len(ids), nil)
+		for _, sel := range nodes {
+			p.segments(sel, segs)
+		}
+	})
 }
