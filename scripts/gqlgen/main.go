@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"go/format"
 	"os"
+	"regexp"
 
 	"github.com/99designs/gqlgen/api"
 	"github.com/99designs/gqlgen/codegen"
@@ -73,8 +74,40 @@ func (inlineFields) GenerateCode(data *codegen.Data) error {
 	return nil
 }
 
+// plainFields matches the generated resolution of a field that reads a
+// Go field or method of its object (no resolver, no arguments, no
+// directive) and marshals a non-null string, ID, enum, integer or
+// boolean, which cannot fail: gqlgen builds a field context, a context,
+// two closures and a boxed value for each such field of each object, for
+// field middleware, which segql has none of (the answer's paths need no
+// context for a field that cannot fail). The rewrite marshals the value
+// straight away. Nullable, time and list fields, and every field with a
+// resolver, keep gqlgen's resolution.
+var plainFields = regexp.MustCompile(`(?m)^(func \(ec \*executionContext\) _\w+\(ctx context\.Context, field graphql\.CollectedField, obj \*[\w.]+\) \(ret graphql\.Marshaler\) \{)
+	return graphql\.ResolveField\(
+		ctx,
+		ec\.OperationContext,
+		field,
+		func\(ctx context\.Context, field graphql\.CollectedField\) \(\*graphql\.FieldContext, error\) \{
+			return ec\.fieldContext_\w+\(ctx, field\)
+		\},
+		func\(ctx context\.Context\) \(any, error\) \{
+			return (obj\.\w+(?:\(\))?), nil
+		\},
+		nil,
+		func\(ctx context\.Context, selections ast\.SelectionSet, v (?:string|int|int64|bool)\) graphql\.Marshaler \{
+			return ec\.(marshalN(?:String|ID|Int|Int64|Boolean|RedemptionType|PromotionStatus)2(?:string|int|int64|bool))\(ctx, selections, v\)
+		\},
+		true,
+		true,
+	\)
+\}`)
+
+const plainField = "$1\n\treturn ec.$3(ctx, field.Selections, $2)\n}"
+
 // inlineLists points the generated file's list marshalling at
-// inline.MarshalSlice, and leaves its @defer groups empty.
+// inline.MarshalSlice, leaves its @defer groups empty and marshals plain
+// fields straight away.
 func inlineLists(path string) error {
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -88,6 +121,7 @@ func inlineLists(path string) error {
 		return fmt.Errorf("%s: a field is still resolved concurrently (%s): its @defer group cannot be left empty", path, groupTaken)
 	}
 	src = bytes.ReplaceAll(src, []byte(newGroup), []byte(emptyGroup))
+	src = plainFields.ReplaceAll(src, []byte(plainField))
 	// The last line of the import block, among the module's own imports.
 	i := bytes.Index(src, []byte("import (\n"))
 	end := bytes.Index(src[max(i, 0):], []byte("\n)\n"))
