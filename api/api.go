@@ -141,6 +141,8 @@ func New(ctx context.Context, o Options) (http.Handler, error) {
 	gql.Use(acc)
 	gql.Use(extension.AutomaticPersistedQuery{Cache: persisted})
 	gql.Use(loaders.PerRootField{Store: data, Options: o.Loaders})
+	// No field middleware (AroundFields, FieldInterceptor): the generated
+	// code marshals plain scalar fields without it (scripts/gqlgen).
 	gql.SetErrorPresenter(presentError(o.Logger, acc.suggests))
 	gql.SetRecoverFunc(recoverPanic(o.Logger))
 
