@@ -20,7 +20,7 @@ type tripsLevel struct {
 	Redis   bool
 	Counts  []int64 // by run
 	Verdict string
-	Why     string // why it varies
+	Why     string // why it varies, or a note on a constant level
 }
 
 // tripsJudgement is the verdict on one (workload, configuration).
