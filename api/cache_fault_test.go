@@ -149,7 +149,7 @@ func newFaultRig(t *testing.T) *faultRig {
 			BreakerFailures: faultBreakerFailures,
 			BreakerOpen:     faultBreakerOpen,
 		}
-	})
+	}, noRateLimits) // the rig sends as fast as it is answered: this is about Redis, not rates
 	r.ts.load(data)
 	r.plain = newTestServer(t)
 	r.plain.load(data)

@@ -82,26 +82,29 @@ return out
 
 // readShoppersScript reads, per customer id, what a storefront request
 // needs of them in one round trip: the customer (cust), the customer's
-// profile id (profc), the profile (prof) and its segment ids (profsegs),
-// each under its family's generation.
+// profile id (profc), the profile (prof), its segment ids (profsegs) and
+// those segments (seg), each under its family's generation.
 //
 //	ARGV[1], ARGV[2] cust generation key and data base,
 //	ARGV[3], ARGV[4] profc generation key and data base,
 //	ARGV[5], ARGV[6] prof generation key and data base,
 //	ARGV[7], ARGV[8] profsegs generation key and data base,
-//	ARGV[9..] the customer ids.
+//	ARGV[9], ARGV[10] seg generation key and data base,
+//	ARGV[11..] the customer ids.
 //
-// It answers three values per id: the customer's data or 0 (not cached);
+// It answers four values per id: the customer's data or 0 (not cached);
 // the profile's data, 1 (cached: the customer has no profile) or 0 (the
 // mapping or the profile is not cached); the profile's segment ids or 0
-// (not cached, or no profile data to go with them).
+// (not cached, or no profile data to go with them); and with the segment
+// ids, the list of their segments' data, each 0 when not cached (else 0).
 var readShoppersScript = redis.NewScript(`
 local genc = redis.call('GET', ARGV[1]) or '0'
 local genm = redis.call('GET', ARGV[3]) or '0'
 local genp = redis.call('GET', ARGV[5]) or '0'
 local gens = redis.call('GET', ARGV[7]) or '0'
+local gent = redis.call('GET', ARGV[9]) or '0'
 local out = {}
-for i = 9, #ARGV do
+for i = 11, #ARGV do
 	local id = ARGV[i]
 	out[#out + 1] = redis.call('GET', ARGV[2] .. genc .. ':' .. id) or 0
 	local m = redis.call('GET', ARGV[4] .. genm .. ':' .. id)
@@ -114,9 +117,21 @@ for i = 9, #ARGV do
 	else
 		out[#out + 1] = 0
 	end
-	if p then
-		out[#out + 1] = redis.call('GET', ARGV[8] .. gens .. ':' .. string.sub(m, 2)) or 0
+	local ids = p and redis.call('GET', ARGV[8] .. gens .. ':' .. string.sub(m, 2))
+	if ids then
+		out[#out + 1] = ids
+		local segs = {}
+		-- null for a profile in no segment; undecodable is the caller's
+		-- to find, as for any value.
+		local ok, list = pcall(cjson.decode, ids)
+		if ok and type(list) == 'table' then
+			for j, sid in ipairs(list) do
+				segs[j] = redis.call('GET', ARGV[10] .. gent .. ':' .. sid) or 0
+			end
+		end
+		out[#out + 1] = segs
 	else
+		out[#out + 1] = 0
 		out[#out + 1] = 0
 	end
 end

@@ -58,19 +58,21 @@ func (s *Store) ShoppersByCustomerIDs(ctx context.Context, customerIDs []int64) 
 // they lack through the families' own reads.
 func (s *Store) completeShoppers(ctx context.Context, cids []int64, recs []store.ShopperRecord, replies []any) error {
 	var needCustomer, needProfile, needSegments []int // indexes of cids
+	var needRecords [][2]int                         // (cid index, segment index)
 	segmentHits := 0
 	for i := range cids {
-		c, ok := decodeReply(s, famCustomer, cids[i], replies[3*i], customerCodec.decode)
+		reply := replies[shopperReplies*i : shopperReplies*(i+1)]
+		c, ok := decodeReply(s, famCustomer, cids[i], reply[0], customerCodec.decode)
 		if ok {
 			recs[i].Customer = c
 		} else {
 			needCustomer = append(needCustomer, i)
 		}
-		if n, _ := replies[3*i+1].(int64); n == 1 {
+		if n, _ := reply[1].(int64); n == 1 {
 			recs[i].SegmentIDs = []string{} // cached: no profile
 			continue
 		}
-		p, ok := decodeReply(s, famProfile, cids[i], replies[3*i+1], profileCodec.decode)
+		p, ok := decodeReply(s, famProfile, cids[i], reply[1], profileCodec.decode)
 		if !ok || p == nil {
 			// Not cached, undecodable, or a profile cached as missing
 			// under a mapping to it: read it by customer.
@@ -78,13 +80,26 @@ func (s *Store) completeShoppers(ctx context.Context, cids []int64, recs []store
 			continue
 		}
 		recs[i].Profile = p
-		segs, ok := decodeReply(s, famProfSegs, cids[i], replies[3*i+2], profSegsFamily.codec.decode)
+		segs, ok := decodeReply(s, famProfSegs, cids[i], reply[2], profSegsFamily.codec.decode)
 		if !ok {
 			needSegments = append(needSegments, i)
 			continue
 		}
 		recs[i].SegmentIDs = nonNil(segs.IDs)
 		segmentHits++
+		vals, _ := reply[3].([]any)
+		recs[i].Segments = make([]*store.Segment, len(recs[i].SegmentIDs))
+		for j := range recs[i].SegmentIDs {
+			var v any
+			if j < len(vals) {
+				v = vals[j]
+			}
+			if sg, ok := decodeReply(s, famSegment, cids[i], v, segmentCodec.decode); ok && sg != nil {
+				recs[i].Segments[j] = sg
+				continue
+			}
+			needRecords = append(needRecords, [2]int{i, j})
+		}
 	}
 	s.count(famCustomer, "hit", len(cids)-len(needCustomer))
 	s.count(famProfileByC, "hit", len(cids)-len(needProfile))
@@ -124,6 +139,28 @@ func (s *Store) completeShoppers(ctx context.Context, cids []int64, recs []store
 		}
 		for j, i := range needSegments {
 			recs[i].SegmentIDs = nonNil(lists[j])
+			recs[i].Segments = make([]*store.Segment, len(recs[i].SegmentIDs))
+			for k := range recs[i].SegmentIDs {
+				needRecords = append(needRecords, [2]int{i, k})
+			}
+		}
+	}
+	if len(needRecords) > 0 {
+		ids := make([]string, len(needRecords))
+		for j, at := range needRecords {
+			ids[j] = recs[at[0]].SegmentIDs[at[1]]
+		}
+		segs, err := s.SegmentsByIDs(ctx, ids)
+		if err != nil {
+			return err
+		}
+		for j, at := range needRecords {
+			recs[at[0]].Segments[at[1]] = segs[j]
+		}
+	}
+	for i := range recs {
+		if recs[i].Segments == nil {
+			recs[i].Segments = []*store.Segment{}
 		}
 	}
 	return nil
@@ -171,10 +208,10 @@ func (s *Store) shoppersFromStore(ctx context.Context, epoch uint64, cids []int6
 	return v.([]store.ShopperRecord), nil
 }
 
-// readShoppers runs readShoppersScript: three values per customer id.
+// readShoppers runs readShoppersScript: four values per customer id.
 func (s *Store) readShoppers(ctx context.Context, cids []int64) ([]any, error) {
 	args := make([]any, 0, 8+len(cids))
-	for _, f := range []string{famCustomer, famProfileByC, famProfile, famProfSegs} {
+	for _, f := range []string{famCustomer, famProfileByC, famProfile, famProfSegs, famSegment} {
 		args = append(args, s.keys.gen(f), s.keys.dataBase(f))
 	}
 	for _, id := range cids {
@@ -189,7 +226,7 @@ func (s *Store) readShoppers(ctx context.Context, cids []int64) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(res) != 3*len(cids) {
+	if len(res) != shopperReplies*len(cids) {
 		return nil, fmt.Errorf("cache: read of %d shoppers answered %d values", len(cids), len(res))
 	}
 	return res, nil
@@ -202,6 +239,9 @@ func pick[K any](ids []K, at []int) []K {
 	}
 	return out
 }
+
+// shopperReplies is how many values readShoppersScript answers per id.
+const shopperReplies = 4
 
 // nonNil is a segment id list as ShopperRecord has it: empty, not nil.
 func nonNil(ids []string) []string {

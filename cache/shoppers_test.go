@@ -141,18 +141,22 @@ func TestShoppersPartlyCold(t *testing.T) {
 		staysCold bool
 	}{
 		{"cold", func(*testing.T, *Store, *redis.Client, world) {},
-			map[string]float64{"CustomersByIDs": 1, "ShopperProfilesByCustomerIDs": 1, "ProfileSegmentIDs": 1}, false},
+			map[string]float64{"CustomersByIDs": 1, "ShopperProfilesByCustomerIDs": 1, "ProfileSegmentIDs": 1, "SegmentsByIDs": 1}, false},
 		{"customers cached", func(t *testing.T, c *Store, _ *redis.Client, _ world) {
 			must(c.CustomersByIDs(t.Context(), ids))(t)
-		}, map[string]float64{"ShopperProfilesByCustomerIDs": 1, "ProfileSegmentIDs": 1}, false},
+		}, map[string]float64{"ShopperProfilesByCustomerIDs": 1, "ProfileSegmentIDs": 1, "SegmentsByIDs": 1}, false},
 		{"customers and profiles cached", func(t *testing.T, c *Store, _ *redis.Client, _ world) {
 			must(c.CustomersByIDs(t.Context(), ids))(t)
 			must(c.ShopperProfilesByCustomerIDs(t.Context(), ids))(t)
-		}, map[string]float64{"ProfileSegmentIDs": 1}, false},
+		}, map[string]float64{"ProfileSegmentIDs": 1, "SegmentsByIDs": 1}, false},
 		{"profiles and segment ids cached", func(t *testing.T, c *Store, _ *redis.Client, w world) {
 			must(c.ShopperProfilesByCustomerIDs(t.Context(), ids))(t)
 			must(c.ProfileSegmentIDs(t.Context(), w.profiles))(t)
-		}, map[string]float64{"CustomersByIDs": 1}, false},
+		}, map[string]float64{"CustomersByIDs": 1, "SegmentsByIDs": 1}, false},
+		{"one segment evicted", func(t *testing.T, c *Store, rdb *redis.Client, w world) {
+			must(c.ShoppersByCustomerIDs(t.Context(), ids))(t)
+			rdb.Del(t.Context(), c.keys.data(famSegment, "0", w.segments[0]))
+		}, map[string]float64{"SegmentsByIDs": 1}, false},
 		{"one customer evicted", func(t *testing.T, c *Store, rdb *redis.Client, _ world) {
 			must(c.ShoppersByCustomerIDs(t.Context(), ids))(t)
 			rdb.Del(t.Context(), c.keys.data(famCustomer, "0", "5"))

@@ -290,8 +290,9 @@ func related[K comparable, V any](p *plan, f graphql.CollectedField, l *loaders.
 
 // shopperData wants what the request's storefront shopper is, for the
 // viewer's fields and the eligibility and visibility checks of resolvers:
-// their customer, profile and its segment ids, in one read that primes
-// the loaders of all three. What needs them is planned in a later then.
+// their customer, profile, its segment ids and segments, in one read that
+// primes the loaders of all four. What needs them is planned in a later
+// then.
 func (p *plan) shopperData() {
 	if p.shopped || !p.who.IsShopper() || p.who.IsGuest() {
 		return
@@ -309,6 +310,11 @@ func (p *plan) shopperData() {
 		if rec.Profile != nil {
 			loaders.PrimeFound(p.ctx, p.l.ProfileByID, rec.Profile.ID, rec.Profile)
 			p.l.ProfileSegmentIDs.Prime(p.ctx, rec.Profile.ID, rec.SegmentIDs, nil)
+		}
+		for _, sg := range rec.Segments {
+			if sg != nil {
+				loaders.PrimeFound(p.ctx, p.l.SegmentByID, sg.ID, sg)
+			}
 		}
 	})
 }

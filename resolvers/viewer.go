@@ -97,8 +97,9 @@ func (p *plan) viewer(sel ast.SelectionSet, v auth.Principal) {
 }
 
 // viewerSegments plans the viewer's segments page from their profile's
-// segment ids: the page's segments in one call, kept as the profile's
-// page and count for the resolver.
+// segment ids, whose segments the shopper read brought (or, for one that
+// went meanwhile, one more call): kept as the profile's page and count
+// for the resolver.
 func (p *plan) viewerSegments(f graphql.CollectedField, cid int64) {
 	profile, err := loaders.Find(p.ctx, p.l.ProfileByCustomerID, cid)
 	if err != nil || profile == nil {

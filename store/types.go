@@ -89,12 +89,15 @@ type Membership struct {
 }
 
 // ShopperRecord is one customer as a storefront request needs them: the
-// customer, their shopper profile and every segment id of that profile,
+// customer, their shopper profile and every segment of that profile,
 // read together.
 type ShopperRecord struct {
 	Customer   *Customer       // nil: no such customer
 	Profile    *ShopperProfile // nil: the customer has no shopper profile
 	SegmentIDs []string        // the profile's segment ids in ascending order; empty (non-nil) without a profile
+	// Segments are the segments of SegmentIDs, in the same order; an
+	// entry is nil only for a segment gone between two of a cache's reads.
+	Segments []*Segment
 }
 
 // Node is any domain object the graph can fetch again by its global id:
@@ -130,6 +133,15 @@ func cloneConditions(cs []Condition) []Condition {
 	out := make([]Condition, len(cs))
 	for i := range cs {
 		out[i] = cs[i].Clone()
+	}
+	return out
+}
+
+// SegmentIDsOf gives the ids of segments, in their order; empty, not nil.
+func SegmentIDsOf(segs []*Segment) []string {
+	out := make([]string, len(segs))
+	for i, s := range segs {
+		out[i] = s.ID
 	}
 	return out
 }

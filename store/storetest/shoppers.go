@@ -18,7 +18,9 @@ func shopperTests() []test {
 
 // shoppers reads ids twice (a cache answers the second from what the first
 // stored) and checks both answers: non-nil segment lists in ascending
-// order, and the values the three reads they replace answer.
+// order, each record's segments those of its ids as SegmentsByIDs answers
+// them, and the values the three reads they replace answer. It returns
+// the records without their segments, checked already.
 func shoppers(t *testing.T, s store.Store, what string, ids []int64) []store.ShopperRecord {
 	t.Helper()
 	var got []store.ShopperRecord
@@ -38,6 +40,9 @@ func shoppers(t *testing.T, s store.Store, what string, ids []int64) []store.Sho
 			if r.Profile == nil && len(r.SegmentIDs) > 0 {
 				t.Errorf("%s: customer %d: segment ids %v without a profile", step, ids[i], r.SegmentIDs)
 			}
+			same(t, fmt.Sprintf("%s: customer %d: segments", step, ids[i]), nonNilSegments(r.Segments),
+				nonNilSegments(must(s.SegmentsByIDs(t.Context(), r.SegmentIDs))(t)))
+			got[i].Segments = nil
 		}
 		same(t, step+": the three reads", got, threeReads(t, s, ids))
 	}
@@ -205,4 +210,11 @@ func testShoppersAfterWrites(t *testing.T, s store.Store) {
 			t.Errorf("customer %d still in the deleted segment", ids[i])
 		}
 	}
+}
+
+func nonNilSegments(segs []*store.Segment) []*store.Segment {
+	if segs == nil {
+		return []*store.Segment{}
+	}
+	return segs
 }
