@@ -58,7 +58,7 @@ func (s *Store) ShoppersByCustomerIDs(ctx context.Context, customerIDs []int64) 
 // they lack through the families' own reads.
 func (s *Store) completeShoppers(ctx context.Context, cids []int64, recs []store.ShopperRecord, replies []any) error {
 	var needCustomer, needProfile, needSegments []int // indexes of cids
-	var needRecords [][2]int                         // (cid index, segment index)
+	var needRecords [][2]int                          // (cid index, segment index)
 	segmentHits := 0
 	for i := range cids {
 		reply := replies[shopperReplies*i : shopperReplies*(i+1)]
